@@ -1,0 +1,18 @@
+"""micrograd_lite: a scalar automatic-differentiation engine that shows its work.
+
+Build a graph out of `Value` objects, call ``backward()``, read every node's ``grad``.
+"""
+
+from .engine import Value, detect_anomaly, no_grad, topological_order
+from .nn import MLP, Layer, Module, Neuron
+from .losses import cross_entropy, log_softmax, mse, softmax
+from .optim import SGD
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Value", "no_grad", "detect_anomaly", "topological_order",
+    "Module", "Neuron", "Layer", "MLP",
+    "mse", "softmax", "log_softmax", "cross_entropy",
+    "SGD",
+]

@@ -1,0 +1,477 @@
+"""The scalar autograd engine: `Value`, its operations, and reverse-mode `backward()`.
+
+Every operation is stated once, in one place: the method computes the forward value and attaches the
+backward function defined just above it. A backward function is that op's chain-rule step: called with the
+node, it adds ``node.grad`` times each local derivative to the parents' ``grad``. `backward()` runs them in
+reverse topological order.
+
+Why one shared backward function per op and not a fresh closure per node (as micrograd does): a closure
+is a function object allocated for every node, and micrograd's closures refer back to their output node,
+so every graph is a reference cycle that only Python's cyclic garbage collector can free. Here a node holds
+its parents (a tuple) and a reference to its op's backward function; nothing points back from a parent or
+a function to the node, so a graph has no cycles and is freed by reference counting the moment it is
+dropped. Measured on a 100,000-op graph (CPython 3.11): forward 1.0 us/op against 4.5 us/op for per-node
+closures with default-bound parents and 5.0 us/op for micrograd (benchmarks/ has the full table).
+
+Numerical policy: NaN and infinity propagate by IEEE rules, as in PyTorch (``Value(nan) * 2`` is NaN).
+An operation whose mathematical result is undefined or out of the float range raises instead, naming the op
+and the operand: ``log`` of a value <= 0 and a negative base to a non-integer power (`ValueError`), division
+by zero and ``0 ** negative`` (`ZeroDivisionError`), ``exp`` or ``**`` past the float range (`OverflowError`).
+"""
+
+import math
+from numbers import Real
+
+__all__ = ["Value", "no_grad", "detect_anomaly", "topological_order"]
+
+_new = object.__new__  # ops build nodes without running the validating __init__: about 0.2 us/op saved.
+
+# Two switches, read on every op. `_plain` is True when both are off, so the common path tests one global.
+_recording = True  # False inside no_grad(): ops build no graph.
+_anomaly = False   # True inside detect_anomaly(): every forward value and gradient is checked.
+_plain = True
+
+
+def _check_number(x, where):
+    """Return `x` as a float, or raise TypeError naming `where` and the type: ints and floats only."""
+    if isinstance(x, Real) and not isinstance(x, bool):
+        return float(x)
+    raise TypeError(f"{where}: expected an int, float or Value, got {type(x).__name__} {x!r}")
+
+
+def _as_value(x, op):
+    """`x` itself when it is a Value, else a constant leaf holding the number `x`."""
+    if isinstance(x, Value):
+        return x
+    return Value(_check_number(x, op))
+
+
+def _result(data, prev, op, backward):
+    """The node an op returns: `data` computed from the parents `prev` (a tuple) by `op`."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = None
+    if _plain:
+        out._prev = prev
+        out._op = op
+        out._backward = backward
+        return out
+    if _recording:
+        out._prev, out._op, out._backward = prev, op, backward
+    else:  # no_grad: a leaf, remembering nothing
+        out._prev, out._op, out._backward = (), "", None
+    if _anomaly and not math.isfinite(data):
+        raise FloatingPointError(
+            f"detect_anomaly: {op} produced {data!r} from inputs "
+            + ", ".join(repr(p) for p in prev))
+    return out
+
+
+class Value:
+    """A scalar in a computation graph: its value `data`, the gradient `grad` of the last `backward()` root
+    with respect to it, and how it was computed.
+
+    ``Value(data, label=None)``: `data` is an int or float (stored as float; bool is rejected with
+    TypeError); `label` is an optional name (e.g. ``"w5"``) used by printing and drawing.
+
+    Fields: ``data`` (float), ``grad`` (float, starts 0.0), ``label`` (str or None), ``parents`` (tuple of
+    the Values it was computed from, in operand order), ``op`` (the op's name, ``""`` for a leaf).
+
+    Operands may be Values or plain numbers on either side (``2 * v``, ``v - 1``, ``1 / v``); a number
+    becomes a constant leaf of the graph.
+    """
+
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_backward")
+
+    def __init__(self, data, label=None):
+        self.data = _check_number(data, "Value")
+        self.grad = 0.0
+        self.label = label
+        self._prev = ()
+        self._op = ""
+        self._backward = None
+
+    @property
+    def parents(self):
+        """The Values this one was computed from (a tuple, in operand order; empty for a leaf)."""
+        return self._prev
+
+    @property
+    def op(self):
+        """The name of the operation that produced this Value (``'+'``, ``'tanh'``, ...; ``''`` for a leaf)."""
+        return self._op
+
+    def __repr__(self):
+        label = f"label={self.label!r}, " if self.label is not None else ""
+        return f"Value({label}data={self.data!r}, grad={self.grad!r})"
+
+    # ---- arithmetic -------------------------------------------------------------------------------------
+    # d(a+b)/da = 1, d(a+b)/db = 1
+    def __add__(self, other):
+        if type(other) is not Value:
+            other = _as_value(other, "+")
+        return _result(self.data + other.data, (self, other), "+", _add_backward)
+
+    def __radd__(self, other):
+        return _as_value(other, "+") + self
+
+    # d(a-b)/da = 1, d(a-b)/db = -1
+    def __sub__(self, other):
+        if type(other) is not Value:
+            other = _as_value(other, "-")
+        return _result(self.data - other.data, (self, other), "-", _sub_backward)
+
+    def __rsub__(self, other):
+        return _as_value(other, "-") - self
+
+    # d(ab)/da = b, d(ab)/db = a
+    def __mul__(self, other):
+        if type(other) is not Value:
+            other = _as_value(other, "*")
+        return _result(self.data * other.data, (self, other), "*", _mul_backward)
+
+    def __rmul__(self, other):
+        return _as_value(other, "*") * self
+
+    # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -(a/b)/b
+    def __truediv__(self, other):
+        if type(other) is not Value:
+            other = _as_value(other, "/")
+        if other.data == 0.0:
+            raise ZeroDivisionError(f"/: division by zero ({self.data!r} / {other.data!r})")
+        return _result(self.data / other.data, (self, other), "/", _div_backward)
+
+    def __rtruediv__(self, other):
+        return _as_value(other, "/") / self
+
+    # d(-a)/da = -1
+    def __neg__(self):
+        return _result(-self.data, (self,), "neg", _neg_backward)
+
+    # Number exponent k:  d(a^k)/da = k a^(k-1).
+    # Value exponent b:   d(a^b)/da = b a^(b-1),  d(a^b)/db = a^b ln a.
+    def __pow__(self, other):
+        if isinstance(other, Value):
+            return _result(_pow(self.data, other.data), (self, other), "**", _pow_backward)
+        k = _check_number(other, "**")
+        # The exponent is kept as a constant leaf so the graph (and its picture) shows it.
+        return _result(_pow(self.data, k), (self, Value(k)), "**", _pow_const_backward)
+
+    def __rpow__(self, other):
+        return _as_value(other, "**") ** self
+
+    # ---- elementwise functions --------------------------------------------------------------------------
+    def exp(self):
+        """e ** self. Raises OverflowError naming the value when the result exceeds the float range."""
+        # d(e^a)/da = e^a
+        try:
+            y = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(f"exp: result out of float range for exp({self.data!r})") from None
+        return _result(y, (self,), "exp", _exp_backward)
+
+    def log(self):
+        """Natural logarithm. Raises ValueError naming the value when it is <= 0."""
+        # d(ln a)/da = 1/a
+        x = self.data
+        if x <= 0.0:
+            raise ValueError(f"log: argument must be > 0, got {x!r}")
+        return _result(math.log(x), (self,), "log", _log_backward)
+
+    def tanh(self):
+        """Hyperbolic tangent; saturates to exactly +-1.0 (derivative 0.0) without overflow."""
+        # d(tanh a)/da = 1 - tanh(a)^2
+        return _result(math.tanh(self.data), (self,), "tanh", _tanh_backward)
+
+    def sigmoid(self):
+        """Logistic function 1 / (1 + e^-x), computed without overflow: sigmoid(-1000) = 0.0."""
+        # d(s(a))/da = s(a) (1 - s(a))
+        x = self.data
+        if x >= 0.0:
+            y = 1.0 / (1.0 + math.exp(-x))
+        else:  # e^-x would overflow for very negative x; e^x / (1 + e^x) is the same number.
+            e = math.exp(x)
+            y = e / (1.0 + e)
+        return _result(y, (self,), "sigmoid", _sigmoid_backward)
+
+    def relu(self):
+        """max(0, x); the derivative at 0 is taken as 0, as in PyTorch. NaN propagates."""
+        # d(relu a)/da = 1 if a > 0 else 0
+        x = self.data
+        return _result(0.0 if x <= 0.0 else x, (self,), "relu", _relu_backward)
+
+    # ---- fused n-ary nodes: one node where a chain of binary ops would make n ---------------------------
+    @staticmethod
+    def sum(values, start=0.0):
+        """``start + values[0] + ... + values[n-1]`` as one node (d/dv_i = 1 for each i).
+
+        `values`: an iterable of Values or numbers; `start`: a number or a Value. With nothing to add,
+        returns a constant leaf equal to `start`."""
+        vals = [v if type(v) is Value else _as_value(v, "sum") for v in values]
+        if isinstance(start, Value):
+            vals.append(start)
+            start = 0.0
+        else:
+            start = _check_number(start, "sum")
+        if not vals:
+            return Value(start)
+        return _result(start + sum([v.data for v in vals]), tuple(vals), "sum", _sum_backward)
+
+    @staticmethod
+    def dot(weights, inputs, bias=None):
+        """``bias + sum_i weights[i] * inputs[i]`` as one node: a neuron's pre-activation ``w . x + b``.
+
+        `weights` and `inputs`: sequences of the same length n (Values or numbers); `bias`: a Value, a
+        number or None. d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1. Raises ValueError when the lengths
+        differ. One node instead of 2n binary ones."""
+        if len(weights) != len(inputs):
+            raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
+        ws = [w if type(w) is Value else _as_value(w, "dot") for w in weights]
+        xs = [x if type(x) is Value else _as_value(x, "dot") for x in inputs]
+        total = sum([w.data * x.data for w, x in zip(ws, xs)])
+        if bias is not None:
+            bias = _as_value(bias, "dot")
+            # Parents are w_1..w_n, x_1..x_n, then the bias: the backward tells them apart by position.
+            return _result(total + bias.data, (*ws, *xs, bias), "dot", _dot_backward)
+        return _result(total, (*ws, *xs), "dot", _dot_backward)
+
+    @staticmethod
+    def logsumexp(values):
+        """``log(sum_i exp(values[i]))`` as one node, computed stably as m + log sum exp(v_i - m) with m the
+        largest value, so logits of +-1000 give a finite result. d/dv_i = softmax(values)_i.
+        Raises ValueError for an empty sequence."""
+        vals = [v if type(v) is Value else _as_value(v, "logsumexp") for v in values]
+        if not vals:
+            raise ValueError("logsumexp: needs at least one value")
+        m = max([v.data for v in vals])
+        if math.isinf(m):  # all -inf, or a +inf: the shift would give inf - inf
+            return _result(m, tuple(vals), "logsumexp", _logsumexp_backward)
+        s = sum([math.exp(v.data - m) for v in vals])
+        return _result(m + math.log(s), tuple(vals), "logsumexp", _logsumexp_backward)
+
+    # ---- backpropagation --------------------------------------------------------------------------------
+    def backward(self, gradient=1.0):
+        """Backpropagate from this node: ``grad`` of every node it depends on gains d(self)/d(node) x
+        `gradient` (a number, default 1.0).
+
+        Gradients of leaves (parameters, inputs) accumulate across calls until reset, as in PyTorch.
+        The ``grad`` of an interior node is this call's gradient: it is reset before propagating, so a
+        second call neither double-counts nor loses anything. Calling it again on the same graph is
+        allowed and adds the same gradients again. Raises TypeError when `gradient` is not a number."""
+        seed = _check_number(gradient, "backward gradient")
+        if not self._prev:  # a leaf: d(self)/d(self) = 1
+            self.grad += seed
+            return
+        order = topological_order(self, leaves=False)
+        for node in order:
+            node.grad = 0.0
+        self.grad = seed
+        if _anomaly:
+            return _backward_checked(order)
+        for node in reversed(order):
+            node._backward(node)
+
+    def zero_grad(self):
+        """Set ``grad`` to 0.0 on this node and every node it depends on."""
+        for node in topological_order(self):
+            node.grad = 0.0
+
+
+def topological_order(root, leaves=True):
+    """Every node `root` depends on, each once, parents before children, `root` last (a list).
+
+    Deterministic: the order depends only on the graph's structure and operand order. With
+    ``leaves=False`` only interior (computed) nodes are listed. Iterative, so a graph of any depth works
+    (a recursive sort fails near Python's recursion limit of 1,000)."""
+    if not root._prev:
+        return [root] if leaves else []
+    order = []
+    seen = {root}
+    stack = [(root, iter(root._prev))]
+    while stack:
+        node, parents = stack[-1]
+        for p in parents:  # resumes where this node's iterator stopped last time
+            if p not in seen:
+                seen.add(p)
+                if p._prev:
+                    stack.append((p, iter(p._prev)))
+                    break
+                if leaves:
+                    order.append(p)
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def _backward_checked(order):
+    """backward() under detect_anomaly(): after each op's step, the first non-finite gradient raises."""
+    for node in reversed(order):
+        node._backward(node)
+        for p in node._prev:
+            if not math.isfinite(p.grad):
+                name = f" (label {node.label!r})" if node.label is not None else ""
+                raise FloatingPointError(
+                    f"detect_anomaly: backward of {node._op}{name} gave gradient {p.grad!r} to {p!r}; "
+                    f"inputs " + ", ".join(repr(q) for q in node._prev))
+
+
+# ---- the backward functions: each op's local derivatives, times the upstream gradient -------------------
+def _add_backward(node):
+    a, b = node._prev
+    g = node.grad
+    a.grad += g
+    b.grad += g
+
+
+def _sub_backward(node):
+    a, b = node._prev
+    g = node.grad
+    a.grad += g
+    b.grad -= g
+
+
+def _mul_backward(node):
+    a, b = node._prev
+    g = node.grad
+    a.grad += b.data * g
+    b.grad += a.data * g
+
+
+def _div_backward(node):
+    a, b = node._prev
+    g = node.grad / b.data
+    a.grad += g
+    b.grad -= node.data * g
+
+
+def _neg_backward(node):
+    node._prev[0].grad -= node.grad
+
+
+def _pow_const_backward(node):
+    a, k = node._prev
+    a.grad += _power_derivative(a.data, k.data) * node.grad
+
+
+def _pow_backward(node):
+    a, b = node._prev
+    g = node.grad
+    a.grad += _power_derivative(a.data, b.data) * g
+    x = a.data
+    if x > 0.0:
+        b.grad += node.data * math.log(x) * g
+    elif x < 0.0:  # a^b for real b is defined only at integer b, where d/db has no real value
+        b.grad += math.nan
+    # x == 0: a^b ln a -> 0 as a -> 0+ for b > 0, so b gains nothing.
+
+
+def _exp_backward(node):
+    node._prev[0].grad += node.data * node.grad
+
+
+def _log_backward(node):
+    a = node._prev[0]
+    a.grad += node.grad / a.data
+
+
+def _tanh_backward(node):
+    t = node.data
+    node._prev[0].grad += (1.0 - t * t) * node.grad
+
+
+def _sigmoid_backward(node):
+    s = node.data
+    node._prev[0].grad += s * (1.0 - s) * node.grad
+
+
+def _relu_backward(node):
+    if node.data > 0.0:
+        node._prev[0].grad += node.grad
+
+
+def _sum_backward(node):
+    g = node.grad
+    for p in node._prev:
+        p.grad += g
+
+
+def _dot_backward(node):
+    prev = node._prev
+    g = node.grad
+    n = len(prev) >> 1
+    for i in range(n):
+        w = prev[i]
+        x = prev[n + i]
+        w.grad += x.data * g
+        x.grad += w.data * g
+    if len(prev) & 1:  # the bias
+        prev[-1].grad += g
+
+
+def _logsumexp_backward(node):
+    g = node.grad
+    y = node.data
+    for v in node._prev:
+        v.grad += math.exp(v.data - y) * g
+
+
+# ---- helpers for ** ---------------------------------------------------------------------------------------
+def _pow(x, k):
+    """x ** k for floats, with errors that name the op and the operands."""
+    if x == 0.0 and k < 0.0:
+        raise ZeroDivisionError(f"**: 0.0 cannot be raised to a negative power ({x!r} ** {k!r})")
+    if x < 0.0 and math.isfinite(k) and k != int(k):
+        raise ValueError(f"**: a negative base to a non-integer power has no real value ({x!r} ** {k!r})")
+    try:
+        return x ** k
+    except OverflowError:
+        raise OverflowError(f"**: result out of float range for {x!r} ** {k!r}") from None
+
+
+def _power_derivative(x, k):
+    """d(x^k)/dx = k x^(k-1); infinite at x = 0 for 0 < k < 1 (e.g. sqrt), as in PyTorch."""
+    if k == 0.0:
+        return 0.0
+    if x == 0.0 and k < 1.0:
+        return math.inf
+    try:
+        return k * x ** (k - 1.0)
+    except OverflowError:
+        return math.copysign(math.inf, k)
+
+
+# ---- evaluation modes -------------------------------------------------------------------------------------
+class _Mode:
+    """Base of the context managers that flip one engine switch and restore it on exit (also on error)."""
+
+    def __enter__(self):
+        global _recording, _anomaly, _plain
+        self._saved = (_recording, _anomaly)
+        _recording, _anomaly = self._switch(_recording, _anomaly)
+        _plain = _recording and not _anomaly
+        return self
+
+    def __exit__(self, *exc):
+        global _recording, _anomaly, _plain
+        _recording, _anomaly = self._saved
+        _plain = _recording and not _anomaly
+        return False
+
+
+class no_grad(_Mode):
+    """Context manager: ops inside build no graph and keep no parents (for evaluation and sampling),
+    like ``torch.no_grad()``. Values made inside are leaves; ``backward()`` through them stops there."""
+
+    def _switch(self, recording, anomaly):
+        return False, anomaly
+
+
+class detect_anomaly(_Mode):
+    """Context manager, like ``torch.autograd.detect_anomaly()``: inside it, the first op whose forward value
+    is NaN or infinite, and the first backward step that produces a NaN or infinite gradient, raise
+    FloatingPointError naming the op, its inputs and the node's label."""
+
+    def _switch(self, recording, anomaly):
+        return recording, True

@@ -1,0 +1,204 @@
+"""Neural-network building blocks on top of `Value`: `Module`, `Neuron`, `Layer`, `MLP`.
+
+Shapes are Python lists: a layer maps a list of `nin` inputs (Values or numbers) to a list of `nout` Values.
+Random initialisation follows PyTorch's ``nn.Linear``: weights and biases drawn from U(-1/sqrt(nin),
+1/sqrt(nin)), so a unit's pre-activation starts with a variance that does not grow with `nin`.
+"""
+
+import math
+import random
+
+from .engine import Value, _check_number
+
+__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
+
+# Activation name -> the Value method applied to a neuron's pre-activation (None: linear, no node added).
+ACTIVATIONS = {"tanh": Value.tanh, "sigmoid": Value.sigmoid, "relu": Value.relu, "linear": None}
+
+
+class Module:
+    """Base class: anything that owns parameters. Subclasses implement ``_named_parameters(prefix)``."""
+
+    def named_parameters(self):
+        """``[(name, Value), ...]`` with dotted names such as ``'layers.0.neurons.1.w.2'``, in a fixed
+        order. A parameter shared by several units (the same Value object) is listed once, under its first
+        name, as in PyTorch."""
+        seen = set()
+        named = []
+        for name, p in self._named_parameters(""):
+            if p not in seen:  # Values hash by identity
+                seen.add(p)
+                named.append((name, p))
+        return named
+
+    def parameters(self):
+        """The trainable Values (a list, shared ones once), in the order of `named_parameters()`."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self):
+        """Set the ``grad`` of every parameter to 0.0."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def _named_parameters(self, prefix):
+        raise NotImplementedError
+
+
+def _make_rng(rng):
+    """A source of random numbers from `rng`: None (Python's global `random`, so ``random.seed`` applies),
+    an int seed, or a ``random.Random``."""
+    if rng is None or rng is random:
+        return random
+    if isinstance(rng, random.Random):
+        return rng
+    if isinstance(rng, int) and not isinstance(rng, bool):
+        return random.Random(rng)
+    raise TypeError(f"rng: expected None, an int seed or a random.Random, got {type(rng).__name__}")
+
+
+def _check_size(n, what):
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError(f"{what}: expected an int, got {type(n).__name__} {n!r}")
+    if n < 1:
+        raise ValueError(f"{what}: must be at least 1, got {n}")
+    return n
+
+
+def _activation(name, where):
+    if name is None:
+        name = "linear"
+    if name not in ACTIVATIONS:
+        raise ValueError(f"{where}: unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
+    return name
+
+
+def _parameter(x, where):
+    """A given Value is used as is (so it can be shared); a number becomes a new Value."""
+    return x if isinstance(x, Value) else Value(_check_number(x, where))
+
+
+class Neuron(Module):
+    """One unit: ``activation(w . x + b)``.
+
+    `nin`: number of inputs; `activation`: 'tanh', 'sigmoid', 'relu' or 'linear'. `weights` (a sequence of
+    `nin` numbers or Values) and `bias` (a number or Value) set the parameters explicitly, e.g. to rebuild a
+    published network; a Value passed in is used as is, so units can share it. Otherwise they are drawn from
+    U(-1/sqrt(nin), 1/sqrt(nin)) with `rng` (None, an int seed or a ``random.Random``).
+    Parameters: ``w`` (list of `nin` Values) and ``b`` (a Value), named ``w.0 .. w.{nin-1}`` and ``b``.
+    Raises TypeError/ValueError for a bad `nin`, activation or weights length.
+    """
+
+    def __init__(self, nin, activation="tanh", *, weights=None, bias=None, rng=None):
+        self.nin = _check_size(nin, "Neuron nin")
+        self.activation = _activation(activation, "Neuron")
+        self._act = ACTIVATIONS[self.activation]
+        if weights is None or bias is None:
+            source = _make_rng(rng)
+            bound = 1.0 / math.sqrt(nin)
+        if weights is None:
+            self.w = [Value(source.uniform(-bound, bound)) for _ in range(nin)]
+        else:
+            weights = list(weights)
+            if len(weights) != nin:
+                raise ValueError(f"Neuron: expected {nin} weights, got {len(weights)}")
+            self.w = [_parameter(w, "Neuron weight") for w in weights]
+        self.b = Value(source.uniform(-bound, bound)) if bias is None else _parameter(bias, "Neuron bias")
+
+    def __call__(self, x):
+        """`x`: a sequence of `nin` Values or numbers -> one Value. Raises ValueError on a wrong length."""
+        if len(x) != self.nin:
+            raise ValueError(f"Neuron: expected {self.nin} inputs, got {len(x)}")
+        out = Value.dot(self.w, x, self.b)
+        return out if self._act is None else self._act(out)
+
+    def _named_parameters(self, prefix):
+        for i, w in enumerate(self.w):
+            yield f"{prefix}w.{i}", w
+        yield f"{prefix}b", self.b
+
+    def __repr__(self):
+        return f"Neuron({self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """`nout` neurons reading the same `nin` inputs; returns a list of `nout` Values (also when nout is 1).
+
+    `weights`: optional `nout` rows of `nin` numbers/Values (row j feeds neuron j); `biases`: optional
+    `nout` numbers/Values. Parameters are named ``neurons.{j}.w.{i}`` and ``neurons.{j}.b``.
+    """
+
+    def __init__(self, nin, nout, activation="tanh", *, weights=None, biases=None, rng=None):
+        self.nin = _check_size(nin, "Layer nin")
+        self.nout = _check_size(nout, "Layer nout")
+        self.activation = _activation(activation, "Layer")
+        weights = _rows(weights, nout, "Layer weights")
+        biases = _rows(biases, nout, "Layer biases")
+        source = _make_rng(rng)
+        self.neurons = [Neuron(nin, activation, weights=weights[j], bias=biases[j], rng=source)
+                        for j in range(nout)]
+
+    def __call__(self, x):
+        """`x`: a sequence of `nin` Values or numbers -> a list of `nout` Values."""
+        if len(x) != self.nin:
+            raise ValueError(f"Layer: expected {self.nin} inputs, got {len(x)}")
+        return [n(x) for n in self.neurons]
+
+    def _named_parameters(self, prefix):
+        for j, n in enumerate(self.neurons):
+            yield from n._named_parameters(f"{prefix}neurons.{j}.")
+
+    def __repr__(self):
+        return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
+
+
+def _rows(given, n, what):
+    """`given` as a list of length `n`, or `n` Nones when not given."""
+    if given is None:
+        return [None] * n
+    given = list(given)
+    if len(given) != n:
+        raise ValueError(f"{what}: expected {n} entries, got {len(given)}")
+    return given
+
+
+class MLP(Module):
+    """A multilayer perceptron: ``nin -> nouts[0] -> ... -> nouts[-1]``.
+
+    Hidden layers use `activation` (default 'tanh'); the last layer uses `output_activation` (None means
+    linear, i.e. raw outputs for a loss such as `cross_entropy`). `weights` / `biases`: optional per-layer
+    lists in `Layer`'s format. Calling it returns a list of ``nouts[-1]`` Values. Parameters are named
+    ``layers.{l}.neurons.{j}.w.{i}`` and ``layers.{l}.neurons.{j}.b``.
+    """
+
+    def __init__(self, nin, nouts, activation="tanh", output_activation=None, *,
+                 weights=None, biases=None, rng=None):
+        _check_size(nin, "MLP nin")
+        activation = _activation(activation, "MLP")  # checked even when no hidden layer uses it
+        output_activation = _activation(output_activation, "MLP output")
+        nouts = list(nouts)
+        if not nouts:
+            raise ValueError("MLP: nouts must list at least one layer width")
+        sizes = [nin] + nouts
+        weights = _rows(weights, len(nouts), "MLP weights")
+        biases = _rows(biases, len(nouts), "MLP biases")
+        source = _make_rng(rng)
+        last = len(nouts) - 1
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation,
+                  weights=weights[i], biases=biases[i], rng=source)
+            for i in range(len(nouts))
+        ]
+
+    def __call__(self, x):
+        """`x`: a sequence of `nin` Values or numbers -> a list of ``nouts[-1]`` Values."""
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def _named_parameters(self, prefix):
+        for i, layer in enumerate(self.layers):
+            yield from layer._named_parameters(f"{prefix}layers.{i}.")
+
+    def __repr__(self):
+        inner = ", ".join(repr(layer) for layer in self.layers)
+        return f"MLP([{inner}])"

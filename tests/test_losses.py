@@ -1,0 +1,73 @@
+"""mse, softmax, log_softmax, cross_entropy: values, gradients (hand formulas and central differences),
+stability at +-1000, batching and errors."""
+
+import math
+
+import pytest
+
+from micrograd_lite import Value, cross_entropy, log_softmax, mse, softmax
+from micrograd_lite.gradcheck import numerical_grad
+
+
+def test_mse_is_sum_of_half_squared_errors_with_gradient_out_minus_target():
+    outs = [Value(0.75), Value(0.77)]
+    e = mse(outs, [0.01, 0.99])
+    assert e.data == pytest.approx(0.5 * 0.74**2 + 0.5 * 0.22**2)
+    e.backward()
+    assert [o.grad for o in outs] == pytest.approx([0.74, -0.22])
+
+
+def test_softmax_and_log_softmax_values():
+    z = [1.0, 2.0, 0.5]
+    den = sum(math.exp(v) for v in z)
+    assert [p.data for p in softmax([Value(v) for v in z])] == pytest.approx([math.exp(v) / den for v in z])
+    assert [p.data for p in log_softmax([Value(v) for v in z])] == pytest.approx(
+        [v - math.log(den) for v in z])
+
+
+def test_cross_entropy_gradient_is_softmax_minus_one_hot():
+    z = [Value(v) for v in (0.3, -1.2, 2.0, 0.0)]
+    loss = cross_entropy(z, 2)
+    p = [math.exp(v.data) for v in z]
+    p = [x / sum(p) for x in p]
+    assert loss.data == pytest.approx(-math.log(p[2]))
+    loss.backward()
+    assert [v.grad for v in z] == pytest.approx([pi - (i == 2) for i, pi in enumerate(p)])
+    assert [v.grad for v in z] == pytest.approx(
+        numerical_grad(lambda *zs: cross_entropy(list(zs), 2), [0.3, -1.2, 2.0, 0.0]), rel=1e-6)
+
+
+def test_batched_cross_entropy_averages_and_divides_gradient_by_batch():
+    rows = [[Value(0.1), Value(0.2)], [Value(-1.0), Value(3.0)], [Value(0.0), Value(0.0)]]
+    targets = [0, 1, 1]
+    loss = cross_entropy(rows, targets)
+    singles = [cross_entropy([Value(v.data) for v in r], t).data for r, t in zip(rows, targets)]
+    assert loss.data == pytest.approx(sum(singles) / 3)
+    loss.backward()
+    for r, t in zip(rows, targets):
+        e = [math.exp(v.data) for v in r]
+        assert [v.grad for v in r] == pytest.approx([(x / sum(e) - (i == t)) / 3 for i, x in enumerate(e)])
+    assert cross_entropy([[Value(1.0), Value(0.0)]] * 2, [0, 0], reduction="sum").data == pytest.approx(
+        2 * math.log(1 + math.exp(-1)))
+
+
+def test_cross_entropy_is_stable_at_extreme_logits():
+    z = [Value(1000.0), Value(-1000.0)]
+    loss = cross_entropy(z, 1)
+    loss.backward()
+    assert loss.data == 2000.0
+    assert [v.grad for v in z] == [1.0, -1.0]
+    assert [p.data for p in softmax([Value(1000.0), Value(1000.0)])] == pytest.approx([0.5, 0.5], rel=1e-12)
+
+
+def test_loss_errors():
+    with pytest.raises(ValueError, match="mse: 2 outputs but 1 targets"):
+        mse([Value(1.0), Value(2.0)], [1.0])
+    with pytest.raises(IndexError, match="target 3 out of range for 2 classes"):
+        cross_entropy([Value(0.0), Value(1.0)], 3)
+    with pytest.raises(TypeError, match="target must be an int class index, got float"):
+        cross_entropy([Value(0.0), Value(1.0)], 1.0)
+    with pytest.raises(ValueError, match="2 rows of logits need 2 targets, got 1"):
+        cross_entropy([[Value(0.0)], [Value(1.0)]], [0])
+    with pytest.raises(ValueError, match="reduction must be"):
+        cross_entropy([Value(0.0)], 0, reduction="avg")

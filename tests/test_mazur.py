@@ -1,0 +1,120 @@
+"""The notes' w1..w8 network (demos/mazur.py): forward values and all ten gradients against float64
+hand formulas at 1e-12, and against the post's published digits at their rounding."""
+
+import math
+
+import pytest
+
+from demos import mazur
+from micrograd_lite import MLP, Value, mse
+
+
+def sig(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@pytest.fixture
+def net():
+    p = mazur.make_params()
+    nodes = mazur.forward(p)
+    nodes["E_total"].backward()
+    return p, nodes
+
+
+def test_forward_matches_float64_formulas(net):
+    _, n = net
+    w = mazur.INITIAL
+    h1 = sig(w["w1"] * 0.05 + w["w2"] * 0.10 + w["b1"])
+    h2 = sig(w["w3"] * 0.05 + w["w4"] * 0.10 + w["b1"])
+    o1 = sig(w["w5"] * h1 + w["w6"] * h2 + w["b2"])
+    o2 = sig(w["w7"] * h1 + w["w8"] * h2 + w["b2"])
+    expected = {"out_h1": h1, "out_h2": h2, "out_o1": o1, "out_o2": o2,
+                "E_total": 0.5 * (0.01 - o1) ** 2 + 0.5 * (0.99 - o2) ** 2}
+    for k, v in expected.items():
+        assert n[k].data == pytest.approx(v, abs=1e-12), k
+
+
+def test_forward_matches_published_digits(net):
+    _, n = net
+    for k, published in mazur.PUBLISHED_FORWARD.items():
+        assert abs(n[k].data - float(published)) <= mazur.tolerance(published), k
+
+
+def test_ten_gradients_match_hand_formulas(net):
+    p, n = net
+    hand = mazur.hand_gradients({k: v.data for k, v in n.items()})
+    assert set(hand) == set(mazur.PARAMS)
+    for k in mazur.PARAMS:
+        assert p[k].grad == pytest.approx(hand[k], abs=1e-12), k
+
+
+def test_gradients_match_independent_closed_forms(net):
+    # dE/dw5 as the notes write it: (out_o1 - target) * out_o1 (1 - out_o1) * out_h1, and dE/dw1 through
+    # both output paths, computed here without the demo's helper.
+    p, n = net
+    h1, o1, o2 = n["out_h1"].data, n["out_o1"].data, n["out_o2"].data
+    d1, d2 = (o1 - 0.01) * o1 * (1 - o1), (o2 - 0.99) * o2 * (1 - o2)
+    assert p["w5"].grad == pytest.approx(d1 * h1, abs=1e-12)
+    assert p["w1"].grad == pytest.approx((d1 * 0.40 + d2 * 0.50) * h1 * (1 - h1) * 0.05, abs=1e-12)
+
+
+def test_printed_gradients_and_updates_match_published_digits():
+    p, n, _ = mazur.train(1)
+    start = mazur.make_params()
+    mazur.forward(start)["E_total"].backward()
+    for k, published in mazur.PUBLISHED_GRAD.items():
+        assert abs(start[k].grad - float(published)) <= mazur.tolerance(published), k
+    for k, published in mazur.PUBLISHED_UPDATED.items():
+        assert abs(p[k].data - float(published)) <= mazur.tolerance(published), k
+    assert p["b1"].data == 0.35 and p["b2"].data == 0.60  # the post keeps the biases fixed
+
+
+def test_error_after_one_step_is_the_chain_rules_not_the_published():
+    _, n, _ = mazur.train(1)
+    assert n["E_total"].data == pytest.approx(0.29102777369359933, abs=1e-15)
+    assert abs(n["E_total"].data - float(mazur.PUBLISHED_E_AFTER_1)) > mazur.tolerance(mazur.PUBLISHED_E_AFTER_1)
+
+
+def test_sequential_variant_reproduces_published_errors_and_outputs():
+    _, n1, _ = mazur.train(1, sequential=True)
+    assert abs(n1["E_total"].data - 0.291027924) <= mazur.tolerance(mazur.PUBLISHED_E_AFTER_1)
+    _, n, history = mazur.train(10_000, sequential=True, milestones={10_000})
+    for k, published in mazur.PUBLISHED_OUT_AFTER_10000.items():
+        assert abs(n[k].data - float(published)) <= mazur.tolerance(published), k
+    assert round(history[10_000], 9) == 0.000035085  # the post's code prints round(error, 9)
+
+
+def test_ten_thousand_steps_by_the_chain_rule():
+    _, _, history = mazur.train(10_000, milestones={9_999, 10_000})
+    assert history[10_000] == pytest.approx(3.5101878e-05, rel=1e-7)
+    assert history[9_999] == pytest.approx(3.5108548e-05, rel=1e-7)
+
+
+def test_library_mlp_and_mse_rebuild_the_same_network():
+    b1, b2 = Value(0.35), Value(0.60)
+    m = MLP(2, [2, 2], activation="sigmoid", output_activation="sigmoid",
+            weights=[[[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]]],
+            biases=[[b1, b1], [b2, b2]])
+    e = mse(m([0.05, 0.10]), [0.01, 0.99])
+    e.backward()
+    p, n = mazur.make_params(), None
+    n = mazur.forward(p)
+    n["E_total"].backward()
+    assert e.data == pytest.approx(n["E_total"].data, abs=1e-15)
+    ws = [w for layer in m.layers for neuron in layer.neurons for w in neuron.w]
+    assert [w.grad for w in ws] == pytest.approx([p[f"w{i}"].grad for i in range(1, 9)], abs=1e-15)
+    assert (b1.grad, b2.grad) == pytest.approx((p["b1"].grad, p["b2"].grad), abs=1e-15)
+
+
+def test_train_biases_updates_them():
+    p, _, _ = mazur.train(1, train_biases=True)
+    assert p["b1"].data == pytest.approx(0.35 - 0.5 * 0.018725609, abs=1e-9)
+    assert p["b2"].data == pytest.approx(0.60 - 0.5 * 0.100400325, abs=1e-9)
+
+
+def test_demo_runs_and_flags_the_differing_figures(capsys):
+    assert mazur.main(["--steps", "10000"]) == 0
+    out = capsys.readouterr().out
+    assert "0.29102777369359933 (published 0.291027924: -1.5e-07  DIFFERS)" in out
+    assert "dE_total/dw5  0.082167041" in out
+    assert "3.510187783e-05" in out
