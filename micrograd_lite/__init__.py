@@ -4,15 +4,17 @@ Build a graph out of `Value` objects, call ``backward()``, read every node's ``g
 """
 
 from .engine import Value, detect_anomaly, no_grad, topological_order
-from .nn import MLP, Layer, Module, Neuron
+from .nn import MLP, Embedding, Layer, Module, Neuron, StateDictError
 from .losses import cross_entropy, log_softmax, mse, softmax
 from .optim import SGD
+from .checkpoint import CheckpointError, load, save
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Value", "no_grad", "detect_anomaly", "topological_order",
-    "Module", "Neuron", "Layer", "MLP",
+    "Module", "Neuron", "Layer", "MLP", "Embedding", "StateDictError",
     "mse", "softmax", "log_softmax", "cross_entropy",
     "SGD",
+    "save", "load", "CheckpointError",
 ]

@@ -1,4 +1,4 @@
-"""Neural-network building blocks on top of `Value`: `Module`, `Neuron`, `Layer`, `MLP`.
+"""Neural-network building blocks on top of `Value`: `Module`, `Neuron`, `Layer`, `MLP`, `Embedding`.
 
 Shapes are Python lists: a layer maps a list of `nin` inputs (Values or numbers) to a list of `nout` Values.
 Random initialisation follows PyTorch's ``nn.Linear``: weights and biases drawn from U(-1/sqrt(nin),
@@ -10,7 +10,7 @@ import random
 
 from .engine import Value, _check_number
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
+__all__ = ["Module", "Neuron", "Layer", "MLP", "Embedding", "ACTIVATIONS", "StateDictError"]
 
 # Activation name -> the Value method applied to a neuron's pre-activation (None: linear, no node added).
 ACTIVATIONS = {"tanh": Value.tanh, "sigmoid": Value.sigmoid, "relu": Value.relu, "linear": None}
@@ -40,8 +40,45 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
 
+    def state_dict(self):
+        """``{name: float}``: every parameter's value under its `named_parameters()` name."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state, strict=True):
+        """Set parameters from `state` (``{name: number}``, as `state_dict()` returns).
+
+        Everything is checked before anything is written, so on error no parameter changes. Raises
+        StateDictError listing every problem: values that are not int/float, and with ``strict=True``
+        names missing from `state` or not in the model. With ``strict=False`` missing and unexpected
+        names are skipped. Returns ``(missing, unexpected)``, two sorted lists of names."""
+        if not isinstance(state, dict):
+            raise TypeError(f"load_state_dict: expected a dict, got {type(state).__name__}")
+        params = dict(self.named_parameters())
+        missing = sorted(set(params) - set(state))
+        unexpected = sorted(set(state) - set(params))
+        bad = sorted(k for k in state if k in params and
+                     (not isinstance(state[k], (int, float)) or isinstance(state[k], bool)))
+        problems = []
+        if strict and missing:
+            problems.append(f"missing: {', '.join(missing)}")
+        if strict and unexpected:
+            problems.append(f"unexpected: {', '.join(unexpected)}")
+        if bad:
+            problems.append("not a number: " + ", ".join(f"{k}={state[k]!r}" for k in bad))
+        if problems:
+            raise StateDictError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems)
+                                 + " (no parameter was changed)")
+        for name, p in params.items():
+            if name in state:
+                p.data = float(state[name])
+        return missing, unexpected
+
     def _named_parameters(self, prefix):
         raise NotImplementedError
+
+
+class StateDictError(ValueError):
+    """A state dict that does not fit the model; the message lists every problem."""
 
 
 def _make_rng(rng):
@@ -202,3 +239,48 @@ class MLP(Module):
     def __repr__(self):
         inner = ", ".join(repr(layer) for layer in self.layers)
         return f"MLP([{inner}])"
+
+
+class Embedding(Module):
+    """A lookup table of `num_embeddings` rows, each a list of `embedding_dim` Values (``C`` in the
+    makemore notes). Initialised from N(0, 1) as ``torch.nn.Embedding``, or from `weights` (rows of numbers).
+
+    ``emb(i)`` returns row i itself (the same Value objects), so a row used several times receives every
+    gradient contribution. ``emb.lookup(contexts)``: `contexts` is B lists of `block` indices; returns B
+    lists of ``block * embedding_dim`` Values, each example's rows concatenated (``C[X]`` flattened per
+    example). Parameters are named ``weight.{i}.{j}``. A non-integer index raises TypeError and an index
+    outside [0, num_embeddings) raises IndexError, both naming the index and the table size.
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, *, weights=None, rng=None):
+        self.num_embeddings = _check_size(num_embeddings, "Embedding num_embeddings")
+        self.embedding_dim = _check_size(embedding_dim, "Embedding embedding_dim")
+        if weights is None:
+            source = _make_rng(rng)
+            weights = [[source.gauss(0.0, 1.0) for _ in range(embedding_dim)] for _ in range(num_embeddings)]
+        rows = _rows(weights, num_embeddings, "Embedding weights")
+        for i, row in enumerate(rows):
+            if len(row) != embedding_dim:
+                raise ValueError(f"Embedding weights: row {i} has {len(row)} entries, expected {embedding_dim}")
+        self.weight = [[_parameter(x, "Embedding weight") for x in row] for row in rows]
+
+    def __call__(self, index):
+        """Row `index` (a list of `embedding_dim` Values)."""
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise TypeError(f"Embedding: index must be an int, got {type(index).__name__} {index!r} "
+                            f"(table of {self.num_embeddings} rows)")
+        if not 0 <= index < self.num_embeddings:
+            raise IndexError(f"Embedding: index {index} out of range for a table of {self.num_embeddings} rows")
+        return self.weight[index]
+
+    def lookup(self, contexts):
+        """B lists of indices -> B flat lists of ``len(context) * embedding_dim`` Values."""
+        return [[v for i in context for v in self(i)] for context in contexts]
+
+    def _named_parameters(self, prefix):
+        for i, row in enumerate(self.weight):
+            for j, v in enumerate(row):
+                yield f"{prefix}weight.{i}.{j}", v
+
+    def __repr__(self):
+        return f"Embedding({self.num_embeddings}, {self.embedding_dim})"
