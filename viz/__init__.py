@@ -1,0 +1,16 @@
+"""viz: pictures of micrograd_lite computation graphs, drawn by Graphviz.
+
+``draw_dot(root, ...)`` returns a `graphviz.Digraph` (shown inline in Jupyter, no program needed);
+``render(root, path, ...)`` writes it to an SVG, PNG or PDF file through Graphviz's ``dot`` program.
+
+    from viz import render
+    loss.backward()
+    render(loss, "loss.svg", highlight=w1)   # w1's paths to the loss in red
+"""
+
+from .graph import (HIGHLIGHT_COLOR, INPUT_COLOR, MAX_NODES, PARAMETER_COLOR, GraphTooLargeError,
+                    draw_dot)
+from .render import FORMATS, GraphvizNotFoundError, render
+
+__all__ = ["draw_dot", "render", "GraphTooLargeError", "GraphvizNotFoundError", "FORMATS", "MAX_NODES",
+           "HIGHLIGHT_COLOR", "PARAMETER_COLOR", "INPUT_COLOR"]
