@@ -6,7 +6,8 @@ seed notes follow. Inputs i1 = 0.05, i2 = 0.10; targets 0.01, 0.99; w1..w8 = .15
 everywhere; E_total = sum 1/2 (target - out)^2; learning rate 0.5.
 
 Prints the forward pass, the ten gradients three ways (the engine's ``grad``, the hand-derived delta-rule
-formulas, the post's printed figures), one SGD step, and E_total over 10,000 steps.
+formulas, the post's printed figures), one SGD step, and E_total over 10,000 steps; draws the network to
+mazur.svg with w1's two paths to E_total highlighted (needs Graphviz; ``--no-graph`` skips it).
 
 Run: ``python demos/mazur.py`` (``--help`` for options).
 """
@@ -159,6 +160,20 @@ def diff_cell(ours, published):
     return f"{d:+.1e}{mark}"
 
 
+def write_graph(nodes, p, path):
+    """Draw E_total's graph (`nodes` after backward, parameters `p`) to `path`, w1's two paths to E_total
+    highlighted. Returns a one-line report; Graphviz is optional, so its absence is reported, not raised."""
+    try:
+        import viz  # needs the graphviz package (the `viz` extra); the rest of the demo does not
+    except ImportError as exc:
+        return f"Graph not drawn: {exc} (pip install graphviz, or pass --no-graph)"
+    try:
+        viz.render(nodes["E_total"], path, highlight=p["w1"], params=p.values())
+    except viz.GraphvizNotFoundError as exc:
+        return f"Graph not drawn: {exc}"
+    return f"Graph: wrote {path} (the whole network; w1's two paths to E_total in red, parameters in blue)"
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -166,6 +181,9 @@ def main(argv=None):
     ap.add_argument("--sequential", action="store_true",
                     help="train by the post's code variant (hidden gradients use updated w5..w8)")
     ap.add_argument("--train-biases", action="store_true", help="also update b1 and b2 (the post keeps them fixed)")
+    ap.add_argument("--graph", default="mazur.svg", metavar="PATH",
+                    help="where to draw the network (default mazur.svg; .png and .pdf work too)")
+    ap.add_argument("--no-graph", action="store_true", help="do not draw the network")
     args = ap.parse_args(argv)
     if args.steps < 1:
         ap.error(f"--steps must be at least 1, got {args.steps}")
@@ -233,6 +251,8 @@ def main(argv=None):
               f"{diff_cell(e, PUBLISHED_E_AFTER_10000).strip()})")
     if not args.train_biases:
         print("\nWhy some published figures differ:\n" + WHY_DIFFERENT)
+    if not args.no_graph:
+        print("\n" + write_graph(nodes, p, args.graph))
     return 0
 
 

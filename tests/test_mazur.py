@@ -2,6 +2,7 @@
 hand formulas at 1e-12, and against the post's published digits at their rounding."""
 
 import math
+import sys
 
 import pytest
 
@@ -113,8 +114,48 @@ def test_train_biases_updates_them():
 
 
 def test_demo_runs_and_flags_the_differing_figures(capsys):
-    assert mazur.main(["--steps", "10000"]) == 0
+    assert mazur.main(["--steps", "10000", "--no-graph"]) == 0
     out = capsys.readouterr().out
     assert "0.29102777369359933 (published 0.291027924: -1.5e-07  DIFFERS)" in out
     assert "dE_total/dw5  0.082167041" in out
     assert "3.510187783e-05" in out
+
+
+def test_demo_draws_the_network_with_w1s_paths_to_mazur_svg(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert mazur.main(["--steps", "1000"]) == 0
+    assert capsys.readouterr().out.rstrip().splitlines()[-1].startswith("Graph: wrote mazur.svg")
+    svg = (tmp_path / "mazur.svg").read_text()
+    for name in [*mazur.PARAMS, "i1", "i2", "net_h1", "out_h1", "net_o2", "out_o2", "E_o1", "E_total"]:
+        assert f">{name}</text>" in svg, name
+    assert "#d62728" in svg  # viz's highlight colour: w1's paths
+    assert mazur.main(["--steps", "1000", "--graph", "net.png"]) == 0
+    assert (tmp_path / "net.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_demo_no_graph_draws_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert mazur.main(["--steps", "1000", "--no-graph"]) == 0
+    assert "Graph" not in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_runs_and_says_so_without_dot(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert mazur.main(["--steps", "1000"]) == 0
+    last = capsys.readouterr().out.rstrip().splitlines()[-1]
+    assert last.startswith("Graph not drawn: render: Graphviz's `dot` program was not found on PATH")
+    assert "apt-get install graphviz" in last
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_graph_without_the_graphviz_package_is_reported_not_raised(net, tmp_path, monkeypatch):
+    for name in ("viz", "viz.graph", "viz.render"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # as if it were not installed
+    p, n = net
+    report = mazur.write_graph(n, p, tmp_path / "g.svg")
+    assert report.startswith("Graph not drawn: import of graphviz halted")
+    assert report.endswith("(pip install graphviz, or pass --no-graph)")
+    assert list(tmp_path.iterdir()) == []
