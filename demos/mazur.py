@@ -234,7 +234,7 @@ def main(argv=None):
           f"{diff_cell(e1, PUBLISHED_E_AFTER_1).strip()})")
 
     # 4. training
-    marks = sorted({0, 1, 10, 100, 1000, args.steps} | {m for m in (5000, STEPS) if m <= args.steps})
+    marks = sorted({m for m in (0, 1, 10, 100, 1000, 5000, STEPS) if m <= args.steps} | {args.steps})
     final, final_nodes, history = train(args.steps, sequential=args.sequential,
                                         train_biases=args.train_biases, milestones=marks)
     print(f"\n4. Training for {args.steps} steps")

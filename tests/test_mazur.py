@@ -159,3 +159,9 @@ def test_graph_without_the_graphviz_package_is_reported_not_raised(net, tmp_path
     assert report.startswith("Graph not drawn: import of graphviz halted")
     assert report.endswith("(pip install graphviz, or pass --no-graph)")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("steps", ["1", "10", "150"])
+def test_demo_runs_for_any_number_of_steps(steps, capsys):
+    assert mazur.main(["--steps", steps, "--no-graph"]) == 0
+    assert f"Training for {steps} steps" in capsys.readouterr().out
