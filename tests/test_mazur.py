@@ -118,3 +118,11 @@ def test_demo_runs_and_flags_the_differing_figures(capsys):
     assert "0.29102777369359933 (published 0.291027924: -1.5e-07  DIFFERS)" in out
     assert "dE_total/dw5  0.082167041" in out
     assert "3.510187783e-05" in out
+
+
+def test_chain_rule_breakdowns_read_as_the_notes():
+    text = mazur.chain_rule_breakdowns()
+    assert text.splitlines()[0] == ("∂E_total/∂w5 = ∂E_total/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5 "
+                                    "= 0.741365 × 0.186816 × 0.593270 = 0.082167")
+    assert "             + ∂E_total/∂out_o2 × ∂out_o2/∂net_o2 × ∂net_o2/∂out_h1" in text
+    assert text.splitlines()[-1] == "             = " + mazur.PUBLISHED_GRAD["w1"]
