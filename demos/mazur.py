@@ -18,6 +18,7 @@ import math
 from tabulate import tabulate
 
 from micrograd_lite import SGD, Value
+from micrograd_lite.explain import chain_rule
 
 I1, I2 = 0.05, 0.10
 TARGET_O1, TARGET_O2 = 0.01, 0.99
@@ -149,6 +150,21 @@ def train(steps, *, sequential=False, train_biases=False, milestones=()):
             opt.step()
 
 
+def chain_rule_breakdowns():
+    """dE_total/dw5 and dE_total/dw1 path by path, as the notes write them (a str), by `chain_rule`.
+
+    The factors are the notes' variables out_o, net_o, out_h, net_h: E_o1 and E_o2 are not stops, so
+    ∂E_total/∂out_o1 = out_o1 - target_o1 is one factor as in the notes (with through='labelled' it would
+    read ∂E_total/∂E_o1 × ∂E_o1/∂out_o1 = 1 × 0.741365). w1 has two paths, through o1 and through o2."""
+    p = make_params()
+    nodes = forward(p)
+    nodes["E_total"].backward()
+    stops = [nodes[f"{part}_{unit}"] for unit in ("o1", "o2", "h1", "h2") for part in ("out", "net")]
+    w5 = chain_rule(nodes["E_total"], p["w5"], through=stops)
+    w1 = chain_rule(nodes["E_total"], p["w1"], through=stops)
+    return w5.format(6) + "\n\n" + w1.format(9)
+
+
 def fmt(x):
     return f"{x:.9f}" if abs(x) >= 1e-4 or x == 0 else f"{x:.6e}"
 
@@ -249,6 +265,8 @@ def main(argv=None):
         e = history[STEPS]
         print(f"E_total after 10,000 steps: {e:.10g} (published {PUBLISHED_E_AFTER_10000}: "
               f"{diff_cell(e, PUBLISHED_E_AFTER_10000).strip()})")
+    print("\n5. The chain rule path by path (micrograd_lite.explain; each factor read from an op's backward)")
+    print(chain_rule_breakdowns())
     if not args.train_biases:
         print("\nWhy some published figures differ:\n" + WHY_DIFFERENT)
     if not args.no_graph:

@@ -7,6 +7,7 @@ Random initialisation follows PyTorch's ``nn.Linear``: weights and biases drawn 
 
 import math
 import random
+from numbers import Integral
 
 from .engine import Value, _check_number
 
@@ -265,17 +266,32 @@ class Embedding(Module):
         self.weight = [[_parameter(x, "Embedding weight") for x in row] for row in rows]
 
     def __call__(self, index):
-        """Row `index` (a list of `embedding_dim` Values)."""
-        if not isinstance(index, int) or isinstance(index, bool):
-            raise TypeError(f"Embedding: index must be an int, got {type(index).__name__} {index!r} "
-                            f"(table of {self.num_embeddings} rows)")
-        if not 0 <= index < self.num_embeddings:
-            raise IndexError(f"Embedding: index {index} out of range for a table of {self.num_embeddings} rows")
-        return self.weight[index]
+        """Row `index` (a list of `embedding_dim` Values: the table's own, not copies)."""
+        return self.weight[self._check_index(index, "Embedding:")]
 
     def lookup(self, contexts):
-        """B lists of indices -> B flat lists of ``len(context) * embedding_dim`` Values."""
-        return [[v for i in context for v in self(i)] for context in contexts]
+        """`contexts`: B sequences of `block` indices -> B flat lists of ``block * embedding_dim`` Values,
+        example b being ``emb(contexts[b][0]) + emb(contexts[b][1]) + ...``. An error names the example and
+        position of the bad index; a flat list of ints (one context, not a batch) raises TypeError."""
+        out = []
+        for b, context in enumerate(contexts):
+            if isinstance(context, (str, bytes)) or not hasattr(context, "__iter__"):
+                raise TypeError(f"Embedding.lookup: contexts must be B sequences of indices; example {b} is "
+                                f"{type(context).__name__} {context!r} (for one context, pass [context])")
+            row = []
+            for pos, i in enumerate(context):
+                row.extend(self.weight[self._check_index(i, f"Embedding.lookup: example {b}, position {pos}:")])
+            out.append(row)
+        return out
+
+    def _check_index(self, index, where):
+        # numbers.Integral takes numpy's ints too; bool is an int to Python but never an index here.
+        if not isinstance(index, Integral) or isinstance(index, bool):
+            raise TypeError(f"{where} index must be an int, got {type(index).__name__} {index!r} "
+                            f"(table of {self.num_embeddings} rows)")
+        if not 0 <= index < self.num_embeddings:
+            raise IndexError(f"{where} index {index} out of range for a table of {self.num_embeddings} rows")
+        return int(index)
 
     def _named_parameters(self, prefix):
         for i, row in enumerate(self.weight):

@@ -165,3 +165,11 @@ def test_graph_without_the_graphviz_package_is_reported_not_raised(net, tmp_path
 def test_demo_runs_for_any_number_of_steps(steps, capsys):
     assert mazur.main(["--steps", steps, "--no-graph"]) == 0
     assert f"Training for {steps} steps" in capsys.readouterr().out
+
+
+def test_chain_rule_breakdowns_read_as_the_notes():
+    text = mazur.chain_rule_breakdowns()
+    assert text.splitlines()[0] == ("∂E_total/∂w5 = ∂E_total/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5 "
+                                    "= 0.741365 × 0.186816 × 0.593270 = 0.082167")
+    assert "             + ∂E_total/∂out_o2 × ∂out_o2/∂net_o2 × ∂net_o2/∂out_h1" in text
+    assert text.splitlines()[-1] == "             = " + mazur.PUBLISHED_GRAD["w1"]

@@ -1,11 +1,11 @@
-"""Neuron, Layer, MLP: shapes, explicit weights, reproducible initialisation, parameter naming, errors."""
+"""Neuron, Layer, MLP, Embedding: shapes, explicit weights, reproducible initialisation, parameter naming, errors."""
 
 import math
 import random
 
 import pytest
 
-from micrograd_lite import MLP, Layer, Neuron, Value
+from micrograd_lite import MLP, Embedding, Layer, Neuron, Value
 from micrograd_lite.gradcheck import numerical_grad
 
 
@@ -114,3 +114,80 @@ def test_reprs():
     assert repr(Neuron(2, "relu", rng=0)) == "Neuron(2, activation='relu')"
     assert repr(MLP(2, [3, 1], rng=0)) == ("MLP([Layer(2, 3, activation='tanh'), "
                                           "Layer(3, 1, activation='linear')])")
+
+
+# ---- Embedding ------------------------------------------------------------------------------------------------
+def test_embedding_rows_are_the_tables_own_values():
+    emb = Embedding(3, 2, weights=[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
+    assert [v.data for v in emb(1)] == [0.3, 0.4]
+    assert emb(1)[0] is emb.weight[1][0]
+    assert [name for name, _ in emb.named_parameters()][:3] == ["weight.0.0", "weight.0.1", "weight.1.0"]
+    assert len(emb.parameters()) == 6 and repr(emb) == "Embedding(3, 2)"
+
+
+def test_embedding_initialisation_is_standard_normal_and_reproducible():
+    a = [p.data for p in Embedding(50, 4, rng=3).parameters()]
+    assert a == [p.data for p in Embedding(50, 4, rng=random.Random(3)).parameters()]
+    assert a != [p.data for p in Embedding(50, 4, rng=4).parameters()]
+    mean = sum(a) / len(a)
+    var = sum((x - mean) ** 2 for x in a) / len(a)
+    assert abs(mean) < 0.25 and 0.7 < var < 1.3  # 200 draws from N(0, 1)
+
+
+def test_lookup_flattens_each_context_as_c_of_x():
+    emb = Embedding(3, 2, weights=[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
+    out = emb.lookup([[0, 2], [1, 1], (2, 0)])
+    assert [[v.data for v in row] for row in out] == [[0.1, 0.2, 0.5, 0.6], [0.3, 0.4, 0.3, 0.4],
+                                                      [0.5, 0.6, 0.1, 0.2]]
+    assert out[1][0] is out[1][2] is emb.weight[1][0]
+
+
+def test_a_row_used_twice_in_one_context_gets_both_gradient_contributions():
+    # The truth-table notes: "the first embedding appeared TWICE in the context", so it is updated with
+    # each part of dIL. Here the loss is 2*x0 + 3*x1 + 5*x2 + 7*x3 over the flattened context [0, 0].
+    emb = Embedding(2, 2, weights=[[0.1, 0.2], [0.3, 0.4]])
+    (x,) = emb.lookup([[0, 0]])
+    Value.dot([2.0, 3.0, 5.0, 7.0], x).backward()
+    assert [v.grad for v in emb(0)] == [2.0 + 5.0, 3.0 + 7.0]
+    assert [v.grad for v in emb(1)] == [0.0, 0.0]
+
+
+def test_embedding_gradients_match_central_differences():
+    emb = Embedding(3, 2, rng=1)
+    contexts = [[0, 2, 0], [1, 1, 2]]
+    params = emb.parameters()
+    values = [p.data for p in params]
+    w = [0.3, -0.2, 0.7, 0.1, -0.5, 0.4]
+
+    def loss_of(*ps):
+        for p, v in zip(params, ps):
+            p.data = v.data
+        return Value.sum([Value.dot(w, row).tanh() for row in emb.lookup(contexts)])
+
+    numeric = numerical_grad(loss_of, values)
+    for p, v in zip(params, values):
+        p.data = v
+    loss_of(*params).backward()
+    assert [p.grad for p in params] == pytest.approx(numeric, rel=1e-6, abs=1e-8)
+
+
+def test_embedding_bad_indices_name_the_index_and_the_table_size():
+    emb = Embedding(2, 3, rng=0)
+    with pytest.raises(IndexError, match=r"Embedding: index 2 out of range for a table of 2 rows"):
+        emb(2)
+    with pytest.raises(IndexError, match=r"index -1 out of range for a table of 2 rows"):
+        emb(-1)
+    with pytest.raises(TypeError, match=r"Embedding: index must be an int, got float 1.0 \(table of 2 rows\)"):
+        emb(1.0)
+    with pytest.raises(TypeError, match=r"index must be an int, got bool True"):
+        emb(True)
+    with pytest.raises(IndexError, match=r"Embedding.lookup: example 1, position 0: index 5 out of range for a "
+                                         r"table of 2 rows"):
+        emb.lookup([[0, 1], [5, 0]])
+    with pytest.raises(TypeError, match=r"Embedding.lookup: contexts must be B sequences of indices; example 0 "
+                                        r"is int 0 \(for one context, pass \[context\]\)"):
+        emb.lookup([0, 1])
+    with pytest.raises(ValueError, match="Embedding weights: row 1 has 1 entries, expected 2"):
+        Embedding(2, 2, weights=[[0.0, 1.0], [2.0]])
+    with pytest.raises(ValueError, match="Embedding num_embeddings: must be at least 1, got 0"):
+        Embedding(0, 2)

@@ -1,0 +1,384 @@
+"""The seed notes' truth-table network: embeddings -> tanh -> softmax, with its forward and backward tables.
+
+The network of the notes (``seeds/000_…txt``, ``001_…txt``): tokens {False, True} with 2-d embeddings (the
+notes call them ``xx`` and ``--``), a context of 2 tokens flattened into a 4-value input layer IL, 3 tanh
+hidden neurons (HW 4 x 3, columns N1..N3, bias HB), 2 outputs (OW 3 x 2, bias OB) with softmax, and the
+cross-entropy loss. It learns a truth table (``--op and|or|xor|nand``): context (a, b) -> a op b.
+
+``--explain 0,0`` prints, before and after training, the notes' forward table (EMBEDDINGS, IL, HW, RNI,
+HB, HI, HA, OW, RNO, OB, RAW, PRED) and backward table (ErrS, dBO, dWO, dHIS, dT(HA), dHI, dWH, dBH, dIL
+and the per-embedding updates) for that example. Every number is read from the engine's graph, the
+``data`` or ``grad`` of a node (dT(HA) is the tanh node's local derivative, read by
+`micrograd_lite.explain.local_derivatives`); nothing is recomputed beside it. The matrix formulas the notes
+give (ErrS = PRED - one-hot, dWO = ErrS ⊗ HA, dHIS = OWᵀ·ErrS, ...) are what tests/test_truth_table.py
+checks these cells against.
+
+Run: ``python demos/truth_table.py --op xor --explain 1,1`` (``--help`` for options).
+"""
+
+import argparse
+import random
+
+from tabulate import tabulate
+
+from micrograd_lite import SGD, Embedding, Layer, Module, Value, cross_entropy, softmax
+from micrograd_lite.explain import local_derivatives
+
+TOKENS = ("False", "True")  # token index -> name; also output class index -> name
+SYMBOLS = ("xx", "--")      # the notes' names for the two embeddings
+OPS = {
+    "and": lambda a, b: a and b,
+    "or": lambda a, b: a or b,
+    "xor": lambda a, b: a != b,
+    "nand": lambda a, b: not (a and b),
+}
+CONTEXTS = [(0, 0), (0, 1), (1, 0), (1, 1)]
+EMBEDDING_DIM, BLOCK, HIDDEN, CLASSES = 2, 2, 3, 2
+STEPS, LR, SEED, DECIMALS = 2000, 0.5, 0, 4
+
+
+def target(op, context):
+    """The class index (0 = False, 1 = True) of ``a op b`` for a context (a, b) of token indices."""
+    return int(bool(OPS[op](bool(context[0]), bool(context[1]))))
+
+
+class TruthTableNet(Module):
+    """C: `Embedding` (2 tokens x 2 dims); hidden: `Layer` (4 -> 3, tanh); output: `Layer` (3 -> 2, linear).
+
+    In the notes' matrices: ``HW[i][j] = hidden.neurons[j].w[i]`` (4 x 3), ``HB[j] = hidden.neurons[j].b``,
+    ``OW[j][k] = output.neurons[k].w[j]`` (3 x 2), ``OB[k] = output.neurons[k].b``. `rng`: None, an int seed
+    or a ``random.Random`` (embeddings from N(0, 1), weights from U(-1/sqrt(nin), 1/sqrt(nin)))."""
+
+    def __init__(self, rng=None):
+        # One stream for all three parts, so one seed fixes the whole network.
+        source = rng if isinstance(rng, random.Random) else random.Random(rng)
+        self.C = Embedding(len(TOKENS), EMBEDDING_DIM, rng=source)
+        self.hidden = Layer(BLOCK * EMBEDDING_DIM, HIDDEN, "tanh", rng=source)
+        self.output = Layer(HIDDEN, CLASSES, "linear", rng=source)
+        for t, row in enumerate(self.C.weight):
+            for d, v in enumerate(row):
+                v.label = f"C[{t}][{d}]"
+        for j, n in enumerate(self.hidden.neurons):
+            n.b.label = f"HB[{j}]"
+            for i, w in enumerate(n.w):
+                w.label = f"HW[{i}][{j}]"
+        for k, n in enumerate(self.output.neurons):
+            n.b.label = f"OB[{k}]"
+            for j, w in enumerate(n.w):
+                w.label = f"OW[{j}][{k}]"
+
+    def forward(self, context):
+        """The graph for one context (2 token indices): a dict of node lists IL (4), RNI, HI, HA (3 each),
+        RNO, RAW (2 each).
+
+        Built one notes' column at a time rather than by ``Layer.__call__`` (which fuses w·x + b into one
+        node), so RNI = IL·HW and HI = RNI + HB are nodes of their own. IL[i] is a one-term sum of its
+        embedding entry (d IL[i]/d C = 1): a node per input position, so the per-position gradient dIL is a
+        node's ``grad``, while the embedding entry, used at two positions when a token repeats, collects both."""
+        (row,) = self.C.lookup([context])
+        nodes = {"IL": [Value.sum([v]) for v in row]}
+        nodes["RNI"] = [Value.dot(n.w, nodes["IL"]) for n in self.hidden.neurons]
+        nodes["HI"] = [r + n.b for r, n in zip(nodes["RNI"], self.hidden.neurons)]
+        nodes["HA"] = [h.tanh() for h in nodes["HI"]]
+        nodes["RNO"] = [Value.dot(n.w, nodes["HA"]) for n in self.output.neurons]
+        nodes["RAW"] = [r + n.b for r, n in zip(nodes["RNO"], self.output.neurons)]
+        for name, vs in nodes.items():
+            for i, v in enumerate(vs):
+                v.label = f"{name}[{i}]"
+        return nodes
+
+    def predict(self, context):
+        """The predicted class index (argmax of the raw outputs; a tie goes to 0 = False)."""
+        raw = self.forward(context)["RAW"]
+        return max(range(CLASSES), key=lambda k: (raw[k].data, -k))
+
+    def _named_parameters(self, prefix):
+        yield from self.C._named_parameters(f"{prefix}C.")
+        yield from self.hidden._named_parameters(f"{prefix}hidden.")
+        yield from self.output._named_parameters(f"{prefix}output.")
+
+
+def example_tables(net, context, op):
+    """One example's forward and backward pass, every cell read from the graph: a dict of floats.
+
+    Runs ``cross_entropy(RAW, target).backward()`` on zeroed parameter grads, then reads: EMBEDDINGS (2 x 2,
+    data of C), IL (4), HW (4 x 3), RNI, HB, HI, HA (3), OW (3 x 2), RNO, OB, RAW, PRED (2; PRED from
+    softmax nodes) as ``data``; ErrS (RAW.grad), dBO (OB.grad), dWO (2 x 3: ``dWO[k][j] = OW[j][k].grad``,
+    the layout of ErrS ⊗ HA), dHIS (HA.grad), dT(HA) (the tanh nodes' local derivatives), dHI (HI.grad),
+    dWH (4 x 3, HW.grad), dBH (HB.grad), dIL (4, IL.grad), dC (2 x 2, C.grad) as ``grad``. Also 'context',
+    'target' (class index), 'REAL' (one-hot target), 'loss' (float) and 'root' (the loss Value, to draw)."""
+    t = target(op, context)
+    nodes = net.forward(context)
+    pred = softmax(nodes["RAW"])
+    for k, v in enumerate(pred):
+        v.label = f"PRED[{k}]"
+    loss = cross_entropy(nodes["RAW"], t)
+    loss.label = "loss"
+    net.zero_grad()
+    loss.backward()
+    hidden, output = net.hidden.neurons, net.output.neurons
+    data = lambda vs: [v.data for v in vs]
+    grad = lambda vs: [v.grad for v in vs]
+    return {
+        "context": tuple(context), "target": t, "REAL": [float(k == t) for k in range(CLASSES)],
+        "loss": loss.data, "root": loss,
+        "EMBEDDINGS": [data(row) for row in net.C.weight],
+        "IL": data(nodes["IL"]),
+        "HW": [[n.w[i].data for n in hidden] for i in range(BLOCK * EMBEDDING_DIM)],
+        "RNI": data(nodes["RNI"]), "HB": [n.b.data for n in hidden], "HI": data(nodes["HI"]),
+        "HA": data(nodes["HA"]),
+        "OW": [[n.w[j].data for n in output] for j in range(HIDDEN)],
+        "RNO": data(nodes["RNO"]), "OB": [n.b.data for n in output], "RAW": data(nodes["RAW"]),
+        "PRED": data(pred),
+        "ErrS": grad(nodes["RAW"]), "dBO": [n.b.grad for n in output],
+        "dWO": [[n.w[j].grad for j in range(HIDDEN)] for n in output],
+        "dHIS": grad(nodes["HA"]),
+        "dT(HA)": [local_derivatives(ha)[0][1] for ha in nodes["HA"]],
+        "dHI": grad(nodes["HI"]),
+        "dWH": [[n.w[i].grad for n in hidden] for i in range(BLOCK * EMBEDDING_DIM)],
+        "dBH": [n.b.grad for n in hidden],
+        "dIL": grad(nodes["IL"]),
+        "dC": [grad(row) for row in net.C.weight],
+    }
+
+
+# ---- training -------------------------------------------------------------------------------------------------
+def train(net, op, *, lr=LR, steps=STEPS, log=None):
+    """Full-batch SGD on the mean cross-entropy over the four contexts until all four are predicted
+    correctly, or `steps` updates have been made. `log(step, loss, correct)` is called before each update
+    and at the end. Returns ``(step, loss, correct)``: updates made, the loss and the number of contexts
+    (of 4) predicted correctly at that point."""
+    targets = [target(op, c) for c in CONTEXTS]
+    opt = SGD(net.parameters(), lr=lr)
+    step = 0
+    while True:
+        raws = [net.forward(c)["RAW"] for c in CONTEXTS]
+        loss = cross_entropy(raws, targets)
+        correct = sum(int(r[1].data > r[0].data) == t for r, t in zip(raws, targets))
+        if log:
+            log(step, loss.data, correct)
+        if correct == len(CONTEXTS) or step == steps:
+            return step, loss.data, correct
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+
+
+# ---- the notes' tables ----------------------------------------------------------------------------------------
+def _table(blocks, footer=None):
+    """Lay blocks side by side as the notes do: a header line, then each block's lines vertically centred
+    (a one-line block, a connector such as '=>', sits on the operator row). A block is a header (a str)
+    followed by its lines, or just ``[connector]``. `footer`: {block index: text} printed under that block
+    (the N1 N2 N3 column names). Returns a list of lines."""
+    heads = [b[0] if len(b) > 1 else "" for b in blocks]
+    bodies = [b[1:] if len(b) > 1 else b for b in blocks]
+    footer = footer or {}
+    height = max(len(b) for b in bodies)
+    width = [max(len(x) for x in [h, footer.get(c, ""), *b]) for c, (h, b) in enumerate(zip(heads, bodies))]
+    rows = [[""] * len(blocks) for _ in range(height)]
+    for c, b in enumerate(bodies):
+        top = (height - 1) // 2 if len(b) == 1 else (height - len(b)) // 2
+        for r, line in enumerate(b):
+            rows[top + r][c] = line
+    join = lambda cells: "  ".join(cell.ljust(w) for cell, w in zip(cells, width)).rstrip()
+    lines = [join(heads)] + [join(row) for row in rows]
+    if footer:
+        lines.append(join([footer.get(c, "") for c in range(len(blocks))]))
+    return lines
+
+
+class _Fmt:
+    def __init__(self, decimals):
+        self.d = decimals
+
+    def num(self, x):
+        return f"{x:{self.d + 4}.{self.d}f}"
+
+    def signed(self, x):
+        """A number for a sum written out: negatives in brackets, ``0.1 + (-0.2)``."""
+        text = self.num(x).strip()
+        return f"({text})" if text.startswith("-") else text
+
+    def col(self, header, xs):
+        return [header] + [self.num(x) for x in xs]
+
+    def vec(self, xs):
+        return "[ " + ", ".join(self.num(x).strip().rjust(self.d + 3) for x in xs) + " ]"
+
+    def names(self, prefix, n):
+        """'  N1       N2       N3' aligned under the entries of `vec`."""
+        return "  " + "  ".join(f"{prefix}{i + 1}".center(self.d + 3) for i in range(n))
+
+
+def _headed(header, lines):
+    return [header] + lines
+
+
+def format_forward(tb, decimals=DECIMALS):
+    """The forward table (a str) in the notes' layout, from `example_tables`' dict."""
+    f = _Fmt(decimals)
+    emb = [f"{SYMBOLS[t]} {f.vec(row)}" for t, row in enumerate(tb["EMBEDDINGS"])]
+    hw = [f.vec(row) for row in tb["HW"]]
+    ow = [f"N{j + 1} {f.vec(row)}" for j, row in enumerate(tb["OW"])]
+    blocks = [_headed("EMBEDDINGS", emb), ["=>"], f.col("IL", tb["IL"]), ["x"], _headed("HW", hw), ["=>"],
+              f.col("RNI", tb["RNI"]), ["+"], f.col("HB", tb["HB"]), ["=>"], f.col("HI", tb["HI"]),
+              ["~tanh~"], f.col("HA", tb["HA"]), ["x"], _headed("OW", ow), ["=>"], f.col("RNO", tb["RNO"]),
+              ["+"], f.col("OB", tb["OB"]), ["=>"], f.col("RAW", tb["RAW"]), ["~softmax~"],
+              f.col("PRED", tb["PRED"])]
+    return "\n".join(_table(blocks, {4: f.names("N", HIDDEN)}))
+
+
+def format_backward(tb, lr, decimals=DECIMALS):
+    """The backward table and the gradient sections (a str) in the notes' layout, from `example_tables`."""
+    f = _Fmt(decimals)
+    a, b = tb["context"]
+    out = [f"How the error signal is calculated: {TOKENS[a]} {tb['op']} {TOKENS[b]} = {TOKENS[tb['target']]}, "
+           f"so the target is one-hot on {TOKENS[tb['target']]}; ErrS = PRED - REAL (read from RAW.grad)."
+           if "op" in tb else "ErrS = PRED - REAL (read from RAW.grad)."]
+    out += _table([_headed("", list(TOKENS)), f.col("PRED", tb["PRED"]), ["-"], f.col("REAL", tb["REAL"]),
+                   ["=>"], f.col("ErrS", tb["ErrS"])], {})
+    ow_t = [f.vec([row[k] for row in tb["OW"]]) for k in range(CLASSES)]
+    hw_t = [f"N{j + 1} {f.vec([row[j] for row in tb['HW']])}" for j in range(HIDDEN)]
+    out += ["", "Back through the TRANSPOSED output and hidden weights:"]
+    out += _table([f.col("ErrS", tb["ErrS"]), ["x"], _headed("TRANS(OW)", ow_t), ["=>"],
+                   f.col("dHIS", tb["dHIS"]), ["x"], f.col("dT(HA)", tb["dT(HA)"]), ["=>"],
+                   f.col("dHI", tb["dHI"]), ["x"], _headed("TRANS(HW)", hw_t), ["=>"], f.col("dIL", tb["dIL"])],
+                  {2: f.names("N", HIDDEN)})
+    out += ["", "-> GRAD OUTPUT BIAS (Error Signal / ErrS)"] + _table([f.col("dBO", tb["dBO"])], {})
+    dwo = [f"O{k + 1} {f.vec(row)}" for k, row in enumerate(tb["dWO"])]
+    out += ["", "-> GRAD OUTPUT WEIGHTS"]
+    out += _table([f.col("ErrS", tb["ErrS"]), ["~outer product~"], f.col("HA", tb["HA"]), ["=>"],
+                   _headed("dWO", dwo)], {4: "   " + f.names("N", HIDDEN)})
+    out += ["", "-> GRAD HIDDEN WEIGHTS"]
+    out += _table([f.col("IL", tb["IL"]), ["~outer product~"], f.col("dHI", tb["dHI"]), ["=>"],
+                   _headed("dWH", [f.vec(row) for row in tb["dWH"]])], {4: f.names("N", HIDDEN)})
+    out += ["", "-> GRAD HIDDEN BIAS (dHI)"] + _table([f.col("dBH", tb["dBH"])], {})
+    out += ["", "-> GRAD EMBEDDINGS", "--> FOR EACH EMBEDDING IN CONTEXT",
+            "-----> APPLY ERROR (SCALED FOR LEARNING RATE)", ""]
+    out += [f"{SYMBOLS[t]} {f.vec(row)}" for t, row in enumerate(tb["EMBEDDINGS"])] + ["", "  dIL"]
+    for pos, g in enumerate(tb["dIL"]):
+        t, d = tb["context"][pos // EMBEDDING_DIM], pos % EMBEDDING_DIM
+        out.append(f"{f.num(g)} * lR => Applied to [ {f.num(tb['EMBEDDINGS'][t][d]).strip()} ] "
+                   f"Dimension {d + 1}, Input {t} \"{TOKENS[t]}\"")
+    out.append("")
+    for t in sorted(set(tb["context"])):
+        positions = [p for p, tok in enumerate(tb["context"]) if tok == t]
+        times = "TWICE" if len(positions) == 2 else "once"
+        out.append(f"{SYMBOLS[t]} ({TOKENS[t]}) appeared {times} in the context"
+                   + (", so it is updated with each part of dIL:" if len(positions) > 1 else ":"))
+        for d in range(EMBEDDING_DIM):
+            where = [p * EMBEDDING_DIM + d for p in positions]
+            out.append(f"  dimension {d + 1}: grad {f.num(tb['dC'][t][d]).strip()} = "
+                       + " + ".join(f"dIL[{i}]" for i in where) + " = "
+                       + " + ".join(f.signed(tb["dIL"][i]) for i in where)
+                       + f"  => {SYMBOLS[t]}[{d}] -= lR x grad (lR = {lr:g})")
+    unused = [t for t in range(len(TOKENS)) if t not in tb["context"]]
+    for t in unused:
+        out.append(f"{SYMBOLS[t]} ({TOKENS[t]}) is not in the context: grad "
+                   + ", ".join(f.num(x).strip() for x in tb["dC"][t]))
+    out += ["", "Additionally, the gradients / deltas will be applied for:",
+            "  * GRAD HIDDEN BIAS / dBH => the hidden bias vector HB",
+            "  * GRAD HIDDEN WEIGHTS / dWH => the hidden weights matrix HW",
+            "  * GRAD OUTPUT BIAS / dBO => the output bias vector OB",
+            "  * GRAD OUTPUT WEIGHTS / dWO => the output weights matrix OW (dWO[O_k][N_j] is OW[N_j][O_k]'s grad)"]
+    return "\n".join(out)
+
+
+def explain(net, context, op, lr, decimals=DECIMALS):
+    """The forward and backward tables of one example (a str) and the example's dict."""
+    tb = example_tables(net, context, op)
+    tb["op"] = op
+    a, b = context
+    text = [f"Example [ {a}, {b} ]: {TOKENS[a]} {op} {TOKENS[b]} = {TOKENS[tb['target']]}; "
+            f"loss {tb['loss']:.{decimals}f}. xx = False (token 0), -- = True (token 1); "
+            f"N1..N3 the hidden neurons, O1 O2 the outputs False, True.",
+            "", " ~~~ FORWARD ~~~", format_forward(tb, decimals), "", " ~~~ BACKWARD ~~~",
+            format_backward(tb, lr, decimals)]
+    return "\n".join(text), tb
+
+
+# ---- command line -----------------------------------------------------------------------------------------------
+def parse_context(text):
+    """'0,1' (or 'false,true', 'F,T') -> (0, 1). Raises ValueError naming the text."""
+    words = {"0": 0, "1": 1, "false": 0, "true": 1, "f": 0, "t": 1}
+    parts = [p.strip().lower() for p in text.split(",")]
+    if len(parts) != BLOCK or any(p not in words for p in parts):
+        raise ValueError(f"--explain: expected two tokens like 0,1 or false,true; got {text!r}")
+    return tuple(words[p] for p in parts)
+
+
+def write_graph(root, path):
+    """Draw `root`'s graph to `path` with the viz package, or say in one line why not."""
+    try:
+        import viz
+    except ImportError:
+        print("(graph not written: the viz package is not available)")
+        return
+    viz.render(root, path, format="svg")
+    print(f"graph of the example's loss written to {path}")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--op", choices=sorted(OPS), default="and", help="the truth table to learn (default and)")
+    ap.add_argument("--explain", metavar="CONTEXT", help="print the tables for one example, e.g. 0,0")
+    ap.add_argument("--seed", type=int, default=SEED, help=f"initialisation seed (default {SEED})")
+    ap.add_argument("--steps", type=int, default=STEPS, help=f"at most this many SGD steps (default {STEPS})")
+    ap.add_argument("--lr", type=float, default=LR, help=f"learning rate lR (default {LR})")
+    ap.add_argument("--decimals", type=int, default=DECIMALS, help=f"decimals in the tables (default {DECIMALS})")
+    ap.add_argument("--graph", default="truth_table.svg", help="where to draw the example's graph (SVG)")
+    ap.add_argument("--no-graph", action="store_true", help="do not draw the graph")
+    args = ap.parse_args(argv)
+    if args.steps < 0:
+        ap.error(f"--steps must be >= 0, got {args.steps}")
+    if not args.lr > 0:
+        ap.error(f"--lr must be > 0, got {args.lr}")
+    if not 0 <= args.decimals <= 12:
+        ap.error(f"--decimals must be in 0..12, got {args.decimals}")
+    try:
+        context = parse_context(args.explain) if args.explain else None
+    except ValueError as e:
+        ap.error(str(e))
+
+    net = TruthTableNet(rng=args.seed)
+    print(f"Truth table '{args.op}': context (a, b) -> a {args.op} b. Network: embeddings 2 x 2, "
+          f"4 inputs -> 3 tanh -> 2 softmax, cross-entropy; SGD lr {args.lr:g}, seed {args.seed}.\n")
+    if context:
+        text, _ = explain(net, context, args.op, args.lr, args.decimals)
+        print("=== BEFORE TRAINING ===\n" + text + "\n")
+
+    history = []
+    marks = {0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000}
+
+    def log(step, loss, correct):
+        history.append((step, loss, correct))
+
+    step, loss, correct = train(net, args.op, lr=args.lr, steps=args.steps, log=log)
+    rows = [[s, f"{l:.6f}", f"{c}/4 ({c / 4:.0%})"] for s, l, c in history if s in marks or s == step]
+    print(f"Training (full batch of the 4 contexts, mean cross-entropy):")
+    print(tabulate(rows, headers=["step", "loss", "accuracy"], disable_numparse=True))
+    preds = []
+    for c in CONTEXTS:
+        p = softmax(net.forward(c)["RAW"])
+        preds.append([f"{TOKENS[c[0]]} {args.op} {TOKENS[c[1]]}", TOKENS[target(args.op, c)],
+                      f"{p[1].data:.4f}", TOKENS[net.predict(c)]])
+    print(tabulate(preds, headers=["context", "target", "PRED(True)", "predicted"], disable_numparse=True))
+    if correct == len(CONTEXTS):
+        print(f"All four contexts predicted correctly after {step} steps (loss {loss:.6f}).")
+    else:
+        print(f"NOT all contexts predicted correctly within {args.steps} steps: {correct}/4 (loss {loss:.6f}). "
+              f"Try more --steps, another --lr or another --seed.")
+
+    if context:
+        text, tb = explain(net, context, args.op, args.lr, args.decimals)
+        print("\n=== AFTER TRAINING ===\n" + text)
+    if not args.no_graph:
+        root = tb["root"] if context else example_tables(net, CONTEXTS[0], args.op)["root"]
+        write_graph(root, args.graph)
+    return 0 if correct == len(CONTEXTS) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,193 @@
+"""demos/truth_table.py: every cell of the notes' forward and backward tables against the matrix formulas
+(for every context of every truth table, before and after training), the repeated embedding's two gradient
+contributions, training to 100% on and/or/xor/nand, and the command line."""
+
+import math
+import sys
+import types
+
+import pytest
+
+from demos import truth_table as tt
+from micrograd_lite import Value, cross_entropy
+from micrograd_lite.gradcheck import numerical_grad
+
+CASES = [(op, c) for op in sorted(tt.OPS) for c in tt.CONTEXTS]
+REL = dict(rel=1e-12, abs=1e-14)
+
+
+def matvec(xs, m):
+    """Row vector xs (n) times matrix m (n x p) -> p floats."""
+    return [math.fsum(x * row[j] for x, row in zip(xs, m)) for j in range(len(m[0]))]
+
+
+def transpose(m):
+    return [list(col) for col in zip(*m)]
+
+
+def outer(a, b):
+    return [[x * y for y in b] for x in a]
+
+
+def check_formulas(tb):
+    """The notes' matrix formulas, on the table's own cells (plain floats: nothing from the engine)."""
+    a, b = tb["context"]
+    emb = tb["EMBEDDINGS"]
+    # forward
+    assert tb["IL"] == emb[a] + emb[b]
+    assert tb["RNI"] == pytest.approx(matvec(tb["IL"], tb["HW"]), **REL)
+    assert tb["HI"] == pytest.approx([r + h for r, h in zip(tb["RNI"], tb["HB"])], **REL)
+    assert tb["HA"] == pytest.approx([math.tanh(h) for h in tb["HI"]], **REL)
+    assert tb["RNO"] == pytest.approx(matvec(tb["HA"], tb["OW"]), **REL)
+    assert tb["RAW"] == pytest.approx([r + o for r, o in zip(tb["RNO"], tb["OB"])], **REL)
+    exps = [math.exp(z) for z in tb["RAW"]]
+    assert tb["PRED"] == pytest.approx([e / sum(exps) for e in exps], **REL)
+    assert tb["loss"] == pytest.approx(-math.log(tb["PRED"][tb["target"]]), **REL)
+    # backward
+    assert tb["REAL"] == [float(k == tb["target"]) for k in range(2)]
+    assert tb["ErrS"] == pytest.approx([p - r for p, r in zip(tb["PRED"], tb["REAL"])], **REL)
+    assert tb["dBO"] == pytest.approx(tb["ErrS"], **REL)
+    assert tb["dWO"] == [pytest.approx(row, **REL) for row in outer(tb["ErrS"], tb["HA"])]
+    assert tb["dHIS"] == pytest.approx(matvec(tb["ErrS"], transpose(tb["OW"])), **REL)
+    assert tb["dT(HA)"] == pytest.approx([1 - h * h for h in tb["HA"]], **REL)
+    assert tb["dHI"] == pytest.approx([g * d for g, d in zip(tb["dHIS"], tb["dT(HA)"])], **REL)
+    assert tb["dWH"] == [pytest.approx(row, **REL) for row in outer(tb["IL"], tb["dHI"])]
+    assert tb["dBH"] == pytest.approx(tb["dHI"], **REL)
+    assert tb["dIL"] == pytest.approx(matvec(tb["dHI"], transpose(tb["HW"])), **REL)
+    for t in range(2):  # each embedding entry collects the dIL of every position holding its token
+        expected = [math.fsum(tb["dIL"][p * 2 + d] for p in range(2) if tb["context"][p] == t) for d in range(2)]
+        assert tb["dC"][t] == pytest.approx(expected, **REL)
+
+
+def check_read_from_the_network(tb, net):
+    """The cells are the network's parameters' data and grad (the graph's, not copies computed aside)."""
+    hidden, output = net.hidden.neurons, net.output.neurons
+    assert tb["HW"] == [[n.w[i].data for n in hidden] for i in range(4)]
+    assert tb["dWH"] == [[n.w[i].grad for n in hidden] for i in range(4)]
+    assert tb["dWO"] == [[n.w[j].grad for j in range(3)] for n in output]
+    assert tb["dC"] == [[v.grad for v in row] for row in net.C.weight]
+    assert tb["root"].data == tb["loss"]
+
+
+@pytest.mark.parametrize("op, context", CASES)
+def test_every_cell_matches_the_matrix_formulas_before_training(op, context):
+    net = tt.TruthTableNet(rng=7)
+    tb = tt.example_tables(net, context, op)
+    check_formulas(tb)
+    check_read_from_the_network(tb, net)
+
+
+@pytest.mark.parametrize("op", sorted(tt.OPS))
+def test_every_cell_matches_the_matrix_formulas_after_training(op):
+    net = tt.TruthTableNet(rng=1)
+    tt.train(net, op)
+    for context in tt.CONTEXTS:
+        tb = tt.example_tables(net, context, op)
+        check_formulas(tb)
+        check_read_from_the_network(tb, net)
+
+
+def test_targets_are_the_truth_tables():
+    table = {op: [tt.target(op, c) for c in tt.CONTEXTS] for op in tt.OPS}
+    assert table == {"and": [0, 0, 0, 1], "or": [0, 1, 1, 1], "xor": [0, 1, 1, 0], "nand": [1, 1, 1, 0]}
+
+
+def test_embedding_gradients_match_central_differences():
+    # Independent of backward functions: wiggle each embedding entry and watch the loss.
+    net = tt.TruthTableNet(rng=3)
+    tb = tt.example_tables(net, (1, 1), "xor")
+    entries = [v for row in net.C.weight for v in row]
+    values = [v.data for v in entries]
+
+    def loss_of(*vs):
+        for e, v in zip(entries, vs):
+            e.data = v.data
+        return cross_entropy(net.forward((1, 1))["RAW"], 0)
+
+    numeric = numerical_grad(loss_of, values)
+    for e, v in zip(entries, values):
+        e.data = v
+    assert [g for row in tb["dC"] for g in row] == pytest.approx(numeric, rel=1e-6, abs=1e-9)
+
+
+@pytest.mark.parametrize("context, repeated", [((0, 0), 0), ((1, 1), 1)])
+def test_a_token_used_twice_gets_both_parts_of_dil(context, repeated):
+    tb = tt.example_tables(tt.TruthTableNet(rng=0), context, "and")
+    first, second = tb["dIL"][:2], tb["dIL"][2:]
+    assert all(x != 0.0 for x in first + second)
+    assert tb["dC"][repeated] == pytest.approx([x + y for x, y in zip(first, second)], **REL)
+    assert tb["dC"][1 - repeated] == [0.0, 0.0]
+    tb["op"] = "and"
+    text = tt.format_backward(tb, lr=0.5)
+    assert f"{tt.SYMBOLS[repeated]} ({tt.TOKENS[repeated]}) appeared TWICE in the context" in text
+    assert "dimension 1: grad" in text and "= dIL[0] + dIL[2] = " in text
+
+
+def test_two_different_tokens_each_get_their_own_part():
+    tb = tt.example_tables(tt.TruthTableNet(rng=0), (0, 1), "and")
+    assert tb["dC"] == [tb["dIL"][:2], tb["dIL"][2:]]
+
+
+def test_tables_print_the_notes_abbreviations_and_the_cells():
+    tb = tt.example_tables(tt.TruthTableNet(rng=0), (0, 0), "and")
+    tb["op"] = "and"
+    forward = tt.format_forward(tb)
+    header = forward.splitlines()[0].split()
+    assert header == ["EMBEDDINGS", "IL", "HW", "RNI", "HB", "HI", "HA", "OW", "RNO", "OB", "RAW", "PRED"]
+    assert "~tanh~" in forward and "~softmax~" in forward and "N1" in forward
+    for key in ("IL", "RNI", "HB", "HI", "HA", "RNO", "OB", "RAW", "PRED"):
+        for x in tb[key]:
+            assert f"{x:.4f}" in forward, key
+    backward = tt.format_backward(tb, lr=0.5, decimals=6)
+    for word in ("ErrS", "TRANS(OW)", "dHIS", "dT(HA)", "dHI", "TRANS(HW)", "dIL", "dBO", "dWO", "dWH", "dBH",
+                 "~outer product~", "GRAD EMBEDDINGS"):
+        assert word in backward, word
+    for key in ("ErrS", "dHIS", "dT(HA)", "dHI", "dIL"):
+        for x in tb[key]:
+            assert f"{x:.6f}" in backward, key
+    for row in tb["dWO"] + tb["dWH"]:
+        assert tt._Fmt(6).vec(row) in backward
+
+
+@pytest.mark.parametrize("op", sorted(tt.OPS))
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_training_reaches_every_context(op, seed):
+    net = tt.TruthTableNet(rng=seed)
+    steps, loss, correct = tt.train(net, op, steps=2000)
+    assert correct == 4 and steps < 2000
+    assert [net.predict(c) for c in tt.CONTEXTS] == [tt.target(op, c) for c in tt.CONTEXTS]
+
+
+def test_demo_prints_tables_before_and_after_and_training(capsys):
+    assert tt.main(["--op", "xor", "--explain", "1,1", "--no-graph"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("=== BEFORE TRAINING ===") < out.index("Training") < out.index("=== AFTER TRAINING ===")
+    assert "Example [ 1, 1 ]: True xor True = False" in out
+    assert "All four contexts predicted correctly after" in out and "4/4 (100%)" in out
+
+
+def test_demo_says_so_when_the_step_cap_is_reached(capsys):
+    assert tt.main(["--op", "xor", "--steps", "0", "--no-graph"]) == 1
+    assert "NOT all contexts predicted correctly within 0 steps: 2/4" in capsys.readouterr().out
+
+
+def test_bad_context_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as e:
+        tt.main(["--explain", "2,0"])
+    assert e.value.code == 2
+    assert "--explain: expected two tokens like 0,1 or false,true; got '2,0'" in capsys.readouterr().err
+    assert tt.parse_context("False, t") == (0, 1)
+
+
+def test_graph_is_drawn_with_viz_when_present_and_skipped_when_absent(monkeypatch, capsys, tmp_path):
+    calls = []
+    fake = types.ModuleType("viz")
+    fake.render = lambda root, path, format: calls.append((root, path, format))
+    monkeypatch.setitem(sys.modules, "viz", fake)
+    path = str(tmp_path / "g.svg")
+    assert tt.main(["--explain", "0,1", "--graph", path]) == 0
+    (root, got_path, fmt), = calls
+    assert isinstance(root, Value) and root.label == "loss" and got_path == path and fmt == "svg"
+    monkeypatch.setitem(sys.modules, "viz", None)  # import viz now raises ImportError
+    assert tt.main(["--graph", path]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("(graph not written: the viz package is not available)")
