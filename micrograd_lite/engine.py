@@ -16,7 +16,9 @@ closures with default-bound parents and 5.0 us/op for micrograd (benchmarks/ has
 Numerical policy: NaN and infinity propagate by IEEE rules, as in PyTorch (``Value(nan) * 2`` is NaN).
 An operation whose mathematical result is undefined or out of the float range raises instead, naming the op
 and the operand: ``log`` of a value <= 0 and a negative base to a non-integer power (`ValueError`), division
-by zero and ``0 ** negative`` (`ZeroDivisionError`), ``exp`` or ``**`` past the float range (`OverflowError`).
+by zero and ``0 ** negative`` (`ZeroDivisionError`), ``exp`` or ``**`` past the float range (`OverflowError`),
+as does an int operand too large for a float. ``+ - * /`` past the float range give +-inf, as Python's floats
+do; `detect_anomaly()` turns the first NaN or infinity into an error that names the op.
 """
 
 import math
@@ -32,11 +34,24 @@ _anomaly = False   # True inside detect_anomaly(): every forward value and gradi
 _plain = True
 
 
-def _check_number(x, where):
-    """Return `x` as a float, or raise TypeError naming `where` and the type: ints and floats only."""
+def _check_number(x, where, expected="an int, float or Value"):
+    """Return `x` as a float. Raises TypeError naming `where` and the type unless `x` is a real number
+    (bool excluded), and OverflowError naming `where` for an int too large for a float."""
     if isinstance(x, Real) and not isinstance(x, bool):
-        return float(x)
-    raise TypeError(f"{where}: expected an int, float or Value, got {type(x).__name__} {x!r}")
+        try:
+            return float(x)
+        except OverflowError:
+            raise OverflowError(f"{where}: {_short_repr(x)} is out of float range") from None
+    raise TypeError(f"{where}: expected {expected}, got {type(x).__name__} {_short_repr(x)}")
+
+
+def _short_repr(x, limit=60):
+    """repr(x) cut to `limit` characters, for error messages (a huge int's repr can even raise)."""
+    try:
+        text = repr(x)
+    except ValueError:  # an int past sys.get_int_max_str_digits()
+        return f"<{type(x).__name__} too large to print>"
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _as_value(x, op):
@@ -85,7 +100,7 @@ class Value:
     __slots__ = ("data", "grad", "label", "_prev", "_op", "_backward")
 
     def __init__(self, data, label=None):
-        self.data = _check_number(data, "Value")
+        self.data = _check_number(data, "Value", "an int or float")
         self.grad = 0.0
         self.label = label
         self._prev = ()
@@ -229,7 +244,7 @@ class Value:
             raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
         ws = [w if type(w) is Value else _as_value(w, "dot") for w in weights]
         xs = [x if type(x) is Value else _as_value(x, "dot") for x in inputs]
-        total = sum([w.data * x.data for w, x in zip(ws, xs)])
+        total = sum([w.data * x.data for w, x in zip(ws, xs)], 0.0)  # 0.0: a float even when empty
         if bias is not None:
             bias = _as_value(bias, "dot")
             # Parents are w_1..w_n, x_1..x_n, then the bias: the backward tells them apart by position.
@@ -258,8 +273,12 @@ class Value:
         Gradients of leaves (parameters, inputs) accumulate across calls until reset, as in PyTorch.
         The ``grad`` of an interior node is this call's gradient: it is reset before propagating, so a
         second call neither double-counts nor loses anything. Calling it again on the same graph is
-        allowed and adds the same gradients again. Raises TypeError when `gradient` is not a number."""
-        seed = _check_number(gradient, "backward gradient")
+        allowed and adds the same gradients again. Raises TypeError when `gradient` is not an int or float
+        (a list, a str, a Value...), and under `detect_anomaly()` FloatingPointError when it is NaN or
+        infinite."""
+        seed = _check_number(gradient, "backward gradient", "an int or float")
+        if _anomaly and not math.isfinite(seed):
+            raise FloatingPointError(f"detect_anomaly: backward gradient {seed!r} at {self!r}")
         if not self._prev:  # a leaf: d(self)/d(self) = 1
             self.grad += seed
             return
@@ -438,24 +457,29 @@ def _power_derivative(x, k):
         return math.inf
     try:
         return k * x ** (k - 1.0)
-    except OverflowError:
-        return math.copysign(math.inf, k)
+    except OverflowError:  # |x^(k-1)| is past the float range; its sign is negative for x < 0, odd k - 1
+        odd = x < 0.0 and (k - 1.0) % 2.0 == 1.0
+        return math.copysign(math.inf, -k if odd else k)
 
 
 # ---- evaluation modes -------------------------------------------------------------------------------------
 class _Mode:
-    """Base of the context managers that flip one engine switch and restore it on exit (also on error)."""
+    """Base of the context managers that flip one engine switch and restore it on exit (also on error).
+    Blocks nest, also when one instance is entered again inside itself: each entry saves on a stack."""
+
+    def __init__(self):
+        self._saved = []
 
     def __enter__(self):
         global _recording, _anomaly, _plain
-        self._saved = (_recording, _anomaly)
+        self._saved.append((_recording, _anomaly))
         _recording, _anomaly = self._switch(_recording, _anomaly)
         _plain = _recording and not _anomaly
         return self
 
     def __exit__(self, *exc):
         global _recording, _anomaly, _plain
-        _recording, _anomaly = self._saved
+        _recording, _anomaly = self._saved.pop()
         _plain = _recording and not _anomaly
         return False
 
@@ -471,7 +495,9 @@ class no_grad(_Mode):
 class detect_anomaly(_Mode):
     """Context manager, like ``torch.autograd.detect_anomaly()``: inside it, the first op whose forward value
     is NaN or infinite, and the first backward step that produces a NaN or infinite gradient, raise
-    FloatingPointError naming the op, its inputs and the node's label."""
+    FloatingPointError naming the op and its inputs (with their labels; in backward also the node's label).
+    A NaN or infinite `gradient` passed to ``backward()`` raises too. Leaves made with ``Value(nan)`` are
+    not checked until an op uses them."""
 
     def _switch(self, recording, anomaly):
         return recording, True

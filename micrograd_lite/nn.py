@@ -9,7 +9,7 @@ import math
 import random
 from numbers import Integral
 
-from .engine import Value, _check_number
+from .engine import Value, _check_number, _short_repr
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "Embedding", "ACTIVATIONS", "StateDictError"]
 
@@ -49,29 +49,35 @@ class Module:
         """Set parameters from `state` (``{name: number}``, as `state_dict()` returns).
 
         Everything is checked before anything is written, so on error no parameter changes. Raises
-        StateDictError listing every problem: values that are not int/float, and with ``strict=True``
-        names missing from `state` or not in the model. With ``strict=False`` missing and unexpected
-        names are skipped. Returns ``(missing, unexpected)``, two sorted lists of names."""
+        TypeError when `state` is not a dict, and StateDictError listing every problem: values that are not
+        real numbers (bool excluded) or are ints too large for a float, and with ``strict=True`` names
+        missing from `state` or not in the model. With ``strict=False`` missing and unexpected names are
+        skipped. Returns ``(missing, unexpected)``, two lists of names sorted by their text."""
         if not isinstance(state, dict):
             raise TypeError(f"load_state_dict: expected a dict, got {type(state).__name__}")
         params = dict(self.named_parameters())
-        missing = sorted(set(params) - set(state))
-        unexpected = sorted(set(state) - set(params))
-        bad = sorted(k for k in state if k in params and
-                     (not isinstance(state[k], (int, float)) or isinstance(state[k], bool)))
+        # key=str: a dict from elsewhere may hold non-string keys, which do not sort against strings.
+        missing = sorted(set(params) - set(state), key=str)
+        unexpected = sorted(set(state) - set(params), key=str)
+        values, bad = {}, []
+        for name in params:
+            if name in state:
+                try:
+                    values[name] = _check_number(state[name], name)
+                except (TypeError, OverflowError):
+                    bad.append(name)
         problems = []
         if strict and missing:
-            problems.append(f"missing: {', '.join(missing)}")
+            problems.append(f"missing: {', '.join(map(repr, missing))}")
         if strict and unexpected:
-            problems.append(f"unexpected: {', '.join(unexpected)}")
+            problems.append(f"unexpected: {', '.join(map(repr, unexpected))}")
         if bad:
-            problems.append("not a number: " + ", ".join(f"{k}={state[k]!r}" for k in bad))
+            problems.append("not a float: " + ", ".join(f"{k}={_short_repr(state[k])}" for k in bad))
         if problems:
             raise StateDictError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems)
                                  + " (no parameter was changed)")
-        for name, p in params.items():
-            if name in state:
-                p.data = float(state[name])
+        for name, x in values.items():
+            params[name].data = x
         return missing, unexpected
 
     def _named_parameters(self, prefix):

@@ -1,11 +1,12 @@
-"""Neuron, Layer, MLP, Embedding: shapes, explicit weights, reproducible initialisation, parameter naming, errors."""
+"""Neuron, Layer, MLP, Embedding: shapes, explicit weights, reproducible initialisation, parameter
+naming, errors, and state_dict / load_state_dict."""
 
 import math
 import random
 
 import pytest
 
-from micrograd_lite import MLP, Embedding, Layer, Neuron, Value
+from micrograd_lite import MLP, Embedding, Layer, Neuron, StateDictError, Value
 from micrograd_lite.gradcheck import numerical_grad
 
 
@@ -191,3 +192,57 @@ def test_embedding_bad_indices_name_the_index_and_the_table_size():
         Embedding(2, 2, weights=[[0.0, 1.0], [2.0]])
     with pytest.raises(ValueError, match="Embedding num_embeddings: must be at least 1, got 0"):
         Embedding(0, 2)
+
+
+# ---- state_dict / load_state_dict ----------------------------------------------------------------------
+def test_state_dict_maps_stable_dotted_names_to_floats():
+    m = MLP(3, [4, 2], rng=0)
+    state = m.state_dict()
+    assert list(state) == [n for n, _ in m.named_parameters()]
+    assert state["layers.0.neurons.1.w.2"] == m.layers[0].neurons[1].w[2].data
+    assert state["layers.1.neurons.1.b"] == m.layers[1].neurons[1].b.data
+    assert len(state) == 3 * 4 + 4 + 4 * 2 + 2 and all(type(x) is float for x in state.values())
+    assert list(Embedding(2, 3, rng=0).state_dict())[:4] == ["weight.0.0", "weight.0.1", "weight.0.2", "weight.1.0"]
+
+
+def test_load_state_dict_copies_every_value_exactly(parameter_bits):
+    src, dst = MLP(2, [3, 1], rng=0), MLP(2, [3, 1], rng=1)
+    ps = src.parameters()
+    ps[0].data, ps[1].data, ps[2].data, ps[3].data = math.inf - math.inf, -0.0, math.inf, 5e-324
+    assert dst.load_state_dict(src.state_dict()) == ([], [])
+    assert parameter_bits(dst) == parameter_bits(src)  # the sign of the NaN and of -0.0 included
+
+
+def test_load_state_dict_lists_every_problem_and_changes_nothing(parameter_bits):
+    m = MLP(2, [2, 1], rng=0)
+    before = parameter_bits(m)
+    state = m.state_dict()
+    del state["layers.0.neurons.1.b"], state["layers.1.neurons.0.w.0"]
+    state["layers.0.neurons.0.w.0"] = "0.5"
+    state["layers.0.neurons.0.w.1"] = True
+    state["layers.1.neurons.0.b"] = 10**400
+    state["layers.2.neurons.0.b"] = 1.0
+    state[7] = 1.0  # a non-string key
+    with pytest.raises(StateDictError) as info:
+        m.load_state_dict(state)
+    assert str(info.value) == (
+        "load_state_dict into MLP: missing: 'layers.0.neurons.1.b', 'layers.1.neurons.0.w.0'; "
+        "unexpected: 7, 'layers.2.neurons.0.b'; not a float: layers.0.neurons.0.w.0='0.5', "
+        "layers.0.neurons.0.w.1=True, layers.1.neurons.0.b=" + "1" + "0" * 56 + "... (no parameter was changed)")
+    assert parameter_bits(m) == before
+
+
+def test_load_state_dict_not_strict_skips_names_but_not_bad_values(parameter_bits):
+    m = MLP(1, [1], rng=0)
+    missing, unexpected = m.load_state_dict({"layers.0.neurons.0.w.0": 2, "extra": 1.0}, strict=False)
+    assert (missing, unexpected) == (["layers.0.neurons.0.b"], ["extra"])
+    assert m.layers[0].neurons[0].w[0].data == 2.0 and type(m.layers[0].neurons[0].w[0].data) is float
+    before = parameter_bits(m)
+    with pytest.raises(StateDictError, match=r"not a float: layers\.0\.neurons\.0\.b=None \(no parameter"):
+        m.load_state_dict({"layers.0.neurons.0.w.0": 3.0, "layers.0.neurons.0.b": None}, strict=False)
+    assert parameter_bits(m) == before
+
+
+def test_load_state_dict_wants_a_dict():
+    with pytest.raises(TypeError, match=r"^load_state_dict: expected a dict, got list$"):
+        MLP(1, [1], rng=0).load_state_dict([("layers.0.neurons.0.b", 1.0)])
