@@ -25,9 +25,8 @@ def numerical_grad(f, inputs, eps=1e-6):
     (f(x + eps e_i) - f(x - eps e_i)) / (2 eps), whose error is O(eps^2) for smooth f. `f` is evaluated
     under `no_grad`, so no graph is built and no ``grad`` changes.
 
-    Raises TypeError when `f` is not callable, an input is not a number or `f` does not return a Value;
-    ValueError when an input is not finite or `eps` is not a finite number > 0 (TypeError when it is not
-    a number). An error raised by `f`
+    Raises TypeError when `f` is not callable, an input or `eps` is not a number, or `f` does not return
+    a Value; ValueError when an input is not finite or `eps` is not finite and > 0. An error raised by `f`
     itself (e.g. ``log`` of a value <= 0 at x - eps) propagates, with a note naming the point.
     """
     xs = _check_args("numerical_grad", f, inputs, eps)
