@@ -8,6 +8,7 @@ from .nn import MLP, Embedding, Layer, Module, Neuron, StateDictError
 from .losses import cross_entropy, log_softmax, mse, softmax
 from .optim import SGD
 from .checkpoint import CheckpointError, load, save
+from .gradcheck import GradcheckError, gradcheck, numerical_grad
 
 __version__ = "0.1.0"
 
@@ -17,4 +18,5 @@ __all__ = [
     "mse", "softmax", "log_softmax", "cross_entropy",
     "SGD",
     "save", "load", "CheckpointError",
+    "gradcheck", "numerical_grad", "GradcheckError",
 ]

@@ -1,8 +1,30 @@
-"""Shared test setup."""
+"""Shared test setup.
 
+Hypothesis settings profiles (used by tests/test_properties.py):
+- ``ci``: derandomized (the same examples on every run, so CI is reproducible), 100 examples per test,
+  no example database, failing examples printed with a ``@reproduce_failure`` blob, and no "too slow"
+  health check (a CI machine's speed varies). Chosen when the environment variable ``CI`` is set
+  (``.ci/run`` runs with ``CI=true``).
+- ``dev``: the default locally: fresh random examples each run, 100 per test.
+- ``thorough``: 2,000 random examples per test, for a longer hunt: ``HYPOTHESIS_PROFILE=thorough``.
+``HYPOTHESIS_PROFILE`` names the profile explicitly and wins over ``CI``. No deadline anywhere: the
+machine is shared, and these tests assert correctness, not speed.
+"""
+
+import os
 import struct
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis registers a "ci" profile of its own and loads it when CI is set; this one replaces it. The
+# others start from Hypothesis's defaults, not from whatever profile is loaded when this file runs.
+DEFAULT = settings.get_profile("default")
+settings.register_profile("ci", DEFAULT, derandomize=True, max_examples=100, deadline=None, database=None,
+                          print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", DEFAULT, max_examples=100, deadline=None)
+settings.register_profile("thorough", DEFAULT, max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
 @pytest.fixture
