@@ -13,7 +13,6 @@ Run: ``python demos/mazur.py`` (``--help`` for options).
 """
 
 import argparse
-import math
 
 from tabulate import tabulate
 

@@ -357,7 +357,7 @@ def main(argv=None):
 
     step, loss, correct = train(net, args.op, lr=args.lr, steps=args.steps, log=log)
     rows = [[s, f"{l:.6f}", f"{c}/4 ({c / 4:.0%})"] for s, l, c in history if s in marks or s == step]
-    print(f"Training (full batch of the 4 contexts, mean cross-entropy):")
+    print("Training (full batch of the 4 contexts, mean cross-entropy):")
     print(tabulate(rows, headers=["step", "loss", "accuracy"], disable_numparse=True))
     preds = []
     for c in CONTEXTS:

@@ -5,7 +5,7 @@
 +-1000 give a finite loss and gradient.
 """
 
-from .engine import Value, _check_number
+from .engine import Value
 
 __all__ = ["mse", "softmax", "log_softmax", "cross_entropy"]
 
