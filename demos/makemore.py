@@ -107,7 +107,8 @@ def check_names(words, line_numbers, source):
     if bad:
         shown = "\n  ".join(bad[:BAD_LINES_SHOWN])
         more = f"\n  ... and {len(bad) - BAD_LINES_SHOWN} more lines" if len(bad) > BAD_LINES_SHOWN else ""
-        raise DataError(f"{source}: {len(bad)} of {len(words)} names have characters outside the "
+        verb = "has" if len(bad) == 1 else "have"
+        raise DataError(f"{source}: {len(bad)} of {len(words)} names {verb} characters outside the "
                         f"vocabulary (lower-case a-z only; '.' marks start and end):\n  {shown}{more}")
 
 
@@ -184,7 +185,7 @@ class NameMLP(Module):
     (the lecture's W1, b1) -> ``output = Layer(hidden, 27, 'linear')`` (W2, b2).
 
     Calling it on X (B contexts of `block_size` ints) returns B lists of 27 logit Values. The output
-    layer starts at `output_scale` times its default size (0.1), so the initial loss is close to ln 27
+    layer starts at `output_scale` (default 0.1) times its default size, so the initial loss is close to ln 27
     (a uniform guess) rather than much larger, as in makemore part 3. `rng`: None, an int seed or a
     ``random.Random``. Parameters are named ``C.weight.i.j``, ``hidden.neurons.j.w.i`` and
     ``output.neurons.j.w.i`` (plus ``.b``)."""
@@ -217,7 +218,7 @@ class FloatForward:
 
     The first layer is linear in the embedding rows, so its pre-activation splits by context position k:
     ``C[X] W1 = sum_k C[X_k] W1_k``. ``T[k][c]`` (block_size x 27 lists of H floats) holds ``C[c] W1_k``,
-    making the hidden layer three vector additions and a tanh per example."""
+    making the hidden layer `block_size` vector additions and a tanh per example."""
 
     def __init__(self, model):
         C = [[v.data for v in row] for row in model.C.weight]
@@ -336,18 +337,23 @@ def _positive_float(text):
 
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", metavar="PATH", help="one name per line, a-z only (default: the census "
                     "first names of the `names` package)")
-    ap.add_argument("--block-size", type=_positive_int, default=BLOCK_SIZE, help="characters of context")
-    ap.add_argument("--emb", type=_positive_int, default=3, help="embedding size d (columns of C)")
-    ap.add_argument("--hidden", type=_positive_int, default=100, help="tanh units in the hidden layer")
-    ap.add_argument("--steps", type=_count, default=5000, help="SGD steps of batch 32 (0: evaluate only)")
+    ap.add_argument("--block-size", type=_positive_int, default=BLOCK_SIZE,
+                    help="characters of context (default %(default)s)")
+    ap.add_argument("--emb", type=_positive_int, default=3,
+                    help="embedding size d, the columns of C (default %(default)s)")
+    ap.add_argument("--hidden", type=_positive_int, default=100,
+                    help="tanh units in the hidden layer (default %(default)s)")
+    ap.add_argument("--steps", type=_count, default=5000,
+                    help="SGD steps of batch 32; 0: evaluate only (default %(default)s)")
     ap.add_argument("--lr", type=_positive_float, default=0.5,
-                    help="learning rate; divided by 10 for the last quarter of the steps")
-    ap.add_argument("--seed", type=int, default=1, help="seed of initialisation, batches and sampling")
+                    help="learning rate, divided by 10 for the last quarter of the steps (default %(default)s)")
+    ap.add_argument("--seed", type=int, default=1,
+                    help="seed of initialisation, batches and sampling (default %(default)s)")
     ap.add_argument("--eval-every", type=_count, default=1000,
-                    help="print the full dev loss every N steps (0: only at the end)")
+                    help="print the full dev loss every N steps; 0: only at the end (default %(default)s)")
     ap.add_argument("--save", metavar="PATH", help="write the trained parameters here (JSON checkpoint)")
     ap.add_argument("--load", metavar="PATH", help="start from this checkpoint (same --emb, --hidden, "
                     "--block-size as when it was saved)")
