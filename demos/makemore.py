@@ -1,0 +1,433 @@
+"""A character-level language model on real names: the makemore MLP of the notes, from scalar `Value`s.
+
+Model after Y. Bengio, R. Ducharme, P. Vincent, C. Jauvin, "A Neural Probabilistic Language Model"
+(JMLR 3, 2003), in the form of A. Karpathy's makemore lecture ("Building makemore Part 2: MLP", 2022),
+which the third seed note opens on: a batch X of 32 contexts of `block_size` = 3 character indices is
+looked up in an embedding table C, giving C[X] (32 x 3 x emb), flattened to 32 rows of 3*emb; a tanh hidden
+layer (W1, b1); a linear layer (W2, b2) to 27 logits; cross-entropy against the next character Y.
+
+Vocabulary: '.' (index 0, the start padding and the end of a name) and the 26 letters a-z (1..26).
+Data: by default the first names of the 1990 US Census shipped in the `names` package (public domain),
+lower-cased and de-duplicated; ``--data PATH`` reads any file of one name per line, e.g. makemore's
+names.txt. Split 80/10/10 by names after one ``shuffle`` by ``random.Random(42)``, as makemore does.
+
+Prints the data, two baselines on the same split (uniform: ln 27; the counting bigram model with add-one
+smoothing), the MLP's train and dev loss after training, and 20 sampled names. The test split is held out
+and never evaluated. Run: ``python demos/makemore.py`` (``--help`` for options).
+"""
+
+import argparse
+import json
+import math
+import operator
+import os
+import random
+import sys
+import time
+from collections import Counter
+from string import ascii_lowercase
+
+from tqdm import tqdm
+
+import micrograd_lite
+from micrograd_lite import SGD, Embedding, Layer, Module, cross_entropy
+
+VOCAB = "." + ascii_lowercase  # itos: index -> character; '.' is index 0
+stoi = {ch: i for i, ch in enumerate(VOCAB)}
+itos = dict(enumerate(VOCAB))
+BLOCK_SIZE = 3    # characters of context
+BATCH_SIZE = 32
+SPLIT_SEED = 42   # makemore's: random.seed(42); random.shuffle(words)
+MAX_SAMPLE_LENGTH = 100  # a sampled name stops here even without '.', so sampling always ends
+BAD_LINES_SHOWN = 10     # a data error lists this many offending lines, then a count of the rest
+
+
+class DataError(ValueError):
+    """A names file that cannot be used: missing, unreadable, empty, or with characters outside a-z."""
+
+
+# ---- data -----------------------------------------------------------------------------------------------
+def census_names():
+    """The first names bundled with the `names` package (1990 US Census: dist.female.first, then
+    dist.male.first, in file order), lower-cased, each kept once at its first occurrence: 5,163 names
+    with names 0.3.0. Returns a list of str."""
+    import names  # the demos extra; imported here so `--data` works without it
+
+    folder = os.path.dirname(names.__file__)
+    words = []
+    for filename in ("dist.female.first", "dist.male.first"):
+        with open(os.path.join(folder, filename), encoding="ascii") as f:
+            words += [line.split()[0].lower() for line in f if line.strip()]
+    return list(dict.fromkeys(words))
+
+
+def read_names(path):
+    """Read one name per line from `path` (UTF-8). Leading/trailing whitespace is stripped and blank
+    lines are skipped; nothing else is changed (no lower-casing, no de-duplication).
+
+    Returns ``(words, blank)``: the names in file order and the number of blank lines skipped.
+    Raises DataError naming the file when it is missing, unreadable, not UTF-8, has no names, or when
+    any name has a character outside a-z; the message lists every offending line number and character
+    (the first few lines, then how many more)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        raise DataError(f"--data {path}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"--data {path}: is a directory, expected a file of one name per line") from None
+    except UnicodeDecodeError as e:
+        raise DataError(f"--data {path}: not UTF-8 text ({e})") from None
+    except OSError as e:
+        raise DataError(f"--data {path}: cannot read it ({e.strerror})") from None
+    words, numbers = [], []
+    for number, line in enumerate(lines, start=1):
+        name = line.strip()
+        if name:
+            words.append(name)
+            numbers.append(number)
+    if not words:
+        raise DataError(f"--data {path}: no names in it (the file is empty or blank); "
+                        "expected one name per line")
+    check_names(words, numbers, source=f"--data {path}")
+    return words, len(lines) - len(words)
+
+
+def check_names(words, line_numbers, source):
+    """Raise DataError when any name in `words` has a character that is not a lower-case letter a-z.
+
+    '.' is rejected too: it is the start/end token. `line_numbers[i]` is the line of `words[i]` and
+    `source` names the file in the message, which gives every bad line as ``line N: 'name' has 'X'``
+    (the first BAD_LINES_SHOWN of them, then how many more)."""
+    bad = []
+    for number, word in zip(line_numbers, words):
+        wrong = sorted({ch for ch in word if ch not in stoi or ch == "."})
+        if wrong:
+            bad.append(f"line {number}: {word!r} has " + ", ".join(repr(ch) for ch in wrong))
+    if bad:
+        shown = "\n  ".join(bad[:BAD_LINES_SHOWN])
+        more = f"\n  ... and {len(bad) - BAD_LINES_SHOWN} more lines" if len(bad) > BAD_LINES_SHOWN else ""
+        verb = "has" if len(bad) == 1 else "have"
+        raise DataError(f"{source}: {len(bad)} of {len(words)} names {verb} characters outside the "
+                        f"vocabulary (lower-case a-z only; '.' marks start and end):\n  {shown}{more}")
+
+
+def split_words(words, seed=SPLIT_SEED):
+    """makemore's split: shuffle a copy of `words` with ``random.Random(seed)`` (the same permutation as
+    ``random.seed(seed); random.shuffle(words)``), then 80% train, 10% dev, 10% test by name, cut at
+    int(0.8 n) and int(0.9 n). On names.txt (32,033 names): 25,626 / 3,203 / 3,204.
+    Returns ``(train, dev, test)``, three lists of str. Raises DataError when train or dev is empty
+    (fewer than 10 names)."""
+    words = list(words)
+    random.Random(seed).shuffle(words)
+    n1, n2 = int(0.8 * len(words)), int(0.9 * len(words))
+    train, dev, test = words[:n1], words[n1:n2], words[n2:]
+    if not train or not dev:
+        raise DataError(f"split: {len(words)} names give {len(train)} for training and {len(dev)} for dev; "
+                        "an 80/10/10 split needs at least 10 names")
+    return train, dev, test
+
+
+def build_dataset(words, block_size=BLOCK_SIZE):
+    """Every (context, next character) pair of every name, as in the lecture: the context starts as
+    `block_size` dots and slides one character at a time; the last target of each name is '.' (0).
+
+    Returns ``(X, Y)``: X a list of N contexts (each a list of `block_size` ints in [0, 27)), Y a list of
+    N ints, N = sum of (len(name) + 1). E.g. 'emma' gives ... -> e, ..e -> m, .em -> m, emm -> a, mma -> ."""
+    X, Y = [], []
+    for w in words:
+        context = [0] * block_size
+        for ch in w + ".":
+            ix = stoi[ch]
+            X.append(context)
+            Y.append(ix)
+            context = context[1:] + [ix]
+    return X, Y
+
+
+# ---- baselines ------------------------------------------------------------------------------------------
+def bigram_counts(words):
+    """N[i][j]: how often character j follows character i in `words`, '.' before and after each name
+    (27 x 27 ints)."""
+    N = [[0] * len(VOCAB) for _ in VOCAB]
+    for w in words:
+        chs = "." + w + "."
+        for a, b in zip(chs, chs[1:]):
+            N[stoi[a]][stoi[b]] += 1
+    return N
+
+
+def bigram_loss(train_words, eval_words, smoothing=1):
+    """Mean negative log-likelihood of `eval_words` under the counting bigram model of `train_words`
+    with add-`smoothing` (Laplace) smoothing: P(j | i) = (N[i][j] + 1) / sum_k (N[i][k] + 1), the
+    lecture's "Building makemore" part 1 model. Averaged over the same pairs the MLP predicts (one per
+    character plus the end '.'), so the numbers compare. Raises ValueError unless `smoothing` > 0 (without
+    it an unseen pair has probability 0 and the loss is infinite)."""
+    if not smoothing > 0:
+        raise ValueError(f"bigram_loss: smoothing must be > 0, got {smoothing!r}")
+    N = bigram_counts(train_words)
+    logP = []
+    for row in N:
+        total = sum(row) + smoothing * len(row)
+        logP.append([math.log((n + smoothing) / total) for n in row])
+    nll, n = 0.0, 0
+    for w in eval_words:
+        chs = "." + w + "."
+        for a, b in zip(chs, chs[1:]):
+            nll -= logP[stoi[a]][stoi[b]]
+            n += 1
+    return nll / n
+
+
+# ---- the model ------------------------------------------------------------------------------------------
+class NameMLP(Module):
+    """The makemore MLP: ``C = Embedding(27, emb)`` -> ``hidden = Layer(block_size * emb, hidden, 'tanh')``
+    (the lecture's W1, b1) -> ``output = Layer(hidden, 27, 'linear')`` (W2, b2).
+
+    Calling it on X (B contexts of `block_size` ints) returns B lists of 27 logit Values. The output
+    layer starts at `output_scale` (default 0.1) times its default size, so the initial loss is close to ln 27
+    (a uniform guess) rather than much larger, as in makemore part 3. `rng`: None, an int seed or a
+    ``random.Random``. Parameters are named ``C.weight.i.j``, ``hidden.neurons.j.w.i`` and
+    ``output.neurons.j.w.i`` (plus ``.b``)."""
+
+    def __init__(self, emb=3, hidden=100, block_size=BLOCK_SIZE, rng=None, output_scale=0.1):
+        rng = random.Random(rng) if rng is None or isinstance(rng, int) else rng
+        self.block_size, self.emb, self.n_hidden = block_size, emb, hidden
+        self.C = Embedding(len(VOCAB), emb, rng=rng)
+        self.hidden = Layer(block_size * emb, hidden, "tanh", rng=rng)
+        self.output = Layer(hidden, len(VOCAB), "linear", rng=rng)
+        for p in self.output.parameters():
+            p.data *= output_scale
+
+    def __call__(self, X):
+        emb = self.C.lookup(X)  # C[X], each example's block_size rows concatenated: B x (block_size * emb)
+        return [self.output(self.hidden(x)) for x in emb]
+
+    def _named_parameters(self, prefix):
+        yield from self.C._named_parameters(f"{prefix}C.")
+        yield from self.hidden._named_parameters(f"{prefix}hidden.")
+        yield from self.output._named_parameters(f"{prefix}output.")
+
+    def __repr__(self):
+        return f"NameMLP(emb={self.emb}, hidden={self.n_hidden}, block_size={self.block_size})"
+
+
+class FloatForward:
+    """The same forward pass on plain floats (a snapshot of the parameters' ``.data``), for evaluation and
+    sampling: no graph, no Value objects.
+
+    The first layer is linear in the embedding rows, so its pre-activation splits by context position k:
+    ``C[X] W1 = sum_k C[X_k] W1_k``. ``T[k][c]`` (block_size x 27 lists of H floats) holds ``C[c] W1_k``,
+    making the hidden layer `block_size` vector additions and a tanh per example."""
+
+    def __init__(self, model):
+        C = [[v.data for v in row] for row in model.C.weight]
+        W1 = [[w.data for w in n.w] for n in model.hidden.neurons]
+        self.b1 = [n.b.data for n in model.hidden.neurons]
+        self.W2 = [[w.data for w in n.w] for n in model.output.neurons]
+        self.b2 = [n.b.data for n in model.output.neurons]
+        d = model.emb
+        self.T = [[[sum(C[c][j] * row[k * d + j] for j in range(d)) for row in W1] for c in range(len(C))]
+                  for k in range(model.block_size)]
+
+    def logits(self, context):
+        """`context`: `block_size` ints -> the 27 logits (floats)."""
+        pre = self.b1
+        for k, c in enumerate(context):
+            pre = list(map(operator.add, pre, self.T[k][c]))
+        h = [math.tanh(a) for a in pre]
+        return [b + sum(map(operator.mul, row, h)) for row, b in zip(self.W2, self.b2)]
+
+
+def _logsumexp(xs):
+    m = max(xs)
+    return m + math.log(sum(math.exp(x - m) for x in xs))
+
+
+def evaluate(model, X, Y):
+    """The mean cross-entropy loss of `model` over all of (X, Y) (a float), computed on plain floats.
+
+    Every distinct context is run once, as the loss depends only on the context and the target:
+    names.txt's 182,625 training examples have 5,438 distinct contexts (block size 3), its 22,655 dev
+    examples 2,965."""
+    f = FloatForward(model)
+    targets = {}
+    for x, y in zip(X, Y):
+        targets.setdefault(tuple(x), Counter())[y] += 1
+    nll = 0.0
+    for x, counts in targets.items():
+        logits = f.logits(x)
+        lse = _logsumexp(logits)
+        nll += sum(n * (lse - logits[y]) for y, n in counts.items())
+    return nll / len(X)
+
+
+def sample(model, n, rng):
+    """`n` names drawn from the model (a list of str): start from '...', draw the next character from
+    softmax(logits), slide the context, stop at '.' (or after MAX_SAMPLE_LENGTH characters).
+    `rng`: a ``random.Random``."""
+    f = FloatForward(model)
+    out = []
+    for _ in range(n):
+        context, chars = [0] * model.block_size, []
+        while len(chars) < MAX_SAMPLE_LENGTH:
+            logits = f.logits(context)
+            m = max(logits)
+            ix = rng.choices(range(len(VOCAB)), weights=[math.exp(z - m) for z in logits])[0]
+            if ix == 0:
+                break
+            chars.append(itos[ix])
+            context = context[1:] + [ix]
+        out.append("".join(chars))
+    return out
+
+
+# ---- training -------------------------------------------------------------------------------------------
+def learning_rate(step, steps, lr, decay_at=0.75, factor=0.1):
+    """Step decay: `lr` for the first `decay_at` of the `steps`, then ``lr * factor`` (the lecture trains
+    at 0.1, then 0.01)."""
+    return lr if step < decay_at * steps else lr * factor
+
+
+def train(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=True, on_eval=None, eval_every=0):
+    """Minibatch SGD: each step draws `batch_size` examples with replacement (as torch.randint does),
+    builds the graph of their mean cross-entropy, backpropagates and updates every parameter with the
+    step-decay `learning_rate`. `rng`: a ``random.Random``. `progress`: show a tqdm bar (on stderr).
+    `on_eval(step)`, if given, is called every `eval_every` steps and after the last one; what it returns
+    (a str) is printed above the bar. Returns the list of the `steps` minibatch losses (floats)."""
+    opt = SGD(model.parameters(), lr=lr)
+    losses = []
+    bar = tqdm(range(steps), unit="step", disable=not progress, dynamic_ncols=True)
+    for step in bar:
+        ix = [rng.randrange(len(X)) for _ in range(batch_size)]
+        loss = cross_entropy(model([X[i] for i in ix]), [Y[i] for i in ix])
+        opt.zero_grad()
+        loss.backward()
+        opt.lr = learning_rate(step, steps, lr)
+        opt.step()
+        losses.append(loss.data)
+        bar.set_postfix(loss=f"{loss.data:.4f}", lr=f"{opt.lr:g}", refresh=False)
+        if on_eval is not None and ((eval_every and (step + 1) % eval_every == 0) or step + 1 == steps):
+            bar.write(on_eval(step + 1), file=sys.stdout)
+    bar.close()
+    return losses
+
+
+# ---- the program ----------------------------------------------------------------------------------------
+def _positive_int(text):
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def _count(text):
+    n = int(text)
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {n}")
+    return n
+
+
+def _positive_float(text):
+    x = float(text)
+    if not x > 0.0 or not math.isfinite(x):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return x
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", metavar="PATH", help="one name per line, a-z only (default: the census "
+                    "first names of the `names` package)")
+    ap.add_argument("--block-size", type=_positive_int, default=BLOCK_SIZE,
+                    help="characters of context (default %(default)s)")
+    ap.add_argument("--emb", type=_positive_int, default=3,
+                    help="embedding size d, the columns of C (default %(default)s)")
+    ap.add_argument("--hidden", type=_positive_int, default=100,
+                    help="tanh units in the hidden layer (default %(default)s)")
+    ap.add_argument("--steps", type=_count, default=5000,
+                    help="SGD steps of batch 32; 0: evaluate only (default %(default)s)")
+    ap.add_argument("--lr", type=_positive_float, default=0.5,
+                    help="learning rate, divided by 10 for the last quarter of the steps (default %(default)s)")
+    ap.add_argument("--seed", type=int, default=1,
+                    help="seed of initialisation, batches and sampling (default %(default)s)")
+    ap.add_argument("--eval-every", type=_count, default=1000,
+                    help="print the full dev loss every N steps; 0: only at the end (default %(default)s)")
+    ap.add_argument("--save", metavar="PATH", help="write the trained parameters here (JSON checkpoint)")
+    ap.add_argument("--load", metavar="PATH", help="start from this checkpoint (same --emb, --hidden, "
+                    "--block-size as when it was saved)")
+    ap.add_argument("--json", action="store_true", help="end with one JSON line of results")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return ap.parse_args(argv)
+
+
+def load_words(path):
+    """``(words, description)`` for `path` (a names file) or, when None, the census names."""
+    if path is None:
+        words = census_names()
+        return words, f"the `names` package's census first names ({len(words):,} after de-duplication)"
+    words, blank = read_names(path)
+    skipped = f", {blank} blank lines skipped" if blank else ""
+    return words, f"{path} ({len(words):,} names{skipped})"
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.save:  # fail now, not after training
+        folder = os.path.dirname(os.path.abspath(args.save))
+        if not os.path.isdir(folder):
+            sys.exit(f"makemore: --save {args.save}: folder {folder} does not exist (nothing was written)")
+    try:
+        words, description = load_words(args.data)
+        train_words, dev_words, test_words = split_words(words)
+    except DataError as e:
+        sys.exit(f"makemore: {e}\n(nothing was written)")
+    Xtr, Ytr = build_dataset(train_words, args.block_size)
+    Xdev, Ydev = build_dataset(dev_words, args.block_size)
+    print(f"data: {description}")
+    print(f"split: {len(train_words):,} / {len(dev_words):,} / {len(test_words):,} names "
+          f"(train / dev / test, test held out), {len(Xtr):,} / {len(Xdev):,} training / dev examples")
+
+    bigram_dev = bigram_loss(train_words, dev_words)
+    print(f"baselines on dev: uniform ln 27 = {math.log(len(VOCAB)):.4f}; "
+          f"bigram with add-one smoothing = {bigram_dev:.4f} (train {bigram_loss(train_words, train_words):.4f})")
+
+    model = NameMLP(args.emb, args.hidden, args.block_size, rng=args.seed)
+    n_params = len(model.parameters())
+    if args.load:
+        try:
+            micrograd_lite.load(model, args.load)
+        except (OSError, micrograd_lite.CheckpointError) as e:
+            sys.exit(f"makemore: --load {args.load}: {e}")
+        except micrograd_lite.StateDictError as e:
+            detail = str(e) if len(str(e)) < 300 else str(e)[:300] + " ..."
+            sys.exit(f"makemore: --load {args.load} does not fit {model!r} ({n_params:,} parameters); "
+                     f"pass the --emb/--hidden/--block-size it was saved with. {detail}")
+    print(f"model: {model!r}, {n_params:,} parameters; {args.steps:,} steps of batch {BATCH_SIZE}, "
+          f"lr {args.lr:g} then {args.lr * 0.1:g} from step {math.ceil(0.75 * args.steps):,}"
+          + (f", from {args.load}" if args.load else ""))
+
+    rng = random.Random(args.seed)
+    start = time.perf_counter()
+    train(model, Xtr, Ytr, args.steps, args.lr, rng, progress=not args.no_progress,
+          eval_every=args.eval_every,
+          on_eval=lambda step: f"step {step:>7,}: dev loss {evaluate(model, Xdev, Ydev):.4f} "
+                               f"({time.perf_counter() - start:.0f} s)")
+    seconds = time.perf_counter() - start
+    train_loss, dev_loss = evaluate(model, Xtr, Ytr), evaluate(model, Xdev, Ydev)
+    verdict = "beats" if dev_loss < bigram_dev else "does not beat"
+    speed = f" in {seconds / 60:.1f} min ({args.steps / seconds:.1f} steps/s)" if args.steps else ""
+    print(f"MLP: train loss {train_loss:.4f}, dev loss {dev_loss:.4f} after {args.steps:,} steps{speed}; "
+          f"{verdict} the bigram's {bigram_dev:.4f}")
+    print("samples: " + " ".join(sample(model, 20, rng)))
+    if args.save:
+        micrograd_lite.save(model, args.save)
+        print(f"saved to {args.save}")
+    if args.json:
+        print(json.dumps({"train_loss": train_loss, "dev_loss": dev_loss, "bigram_dev_loss": bigram_dev,
+                          "steps": args.steps, "seconds": round(seconds, 3), "parameters": n_params}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,236 @@
+"""The makemore MLP demo (demos/makemore.py): data pipeline, baselines, model, float forward, checkpoints
+and the errors for bad data files."""
+
+import json
+import math
+import random
+from pathlib import Path
+
+import pytest
+
+from demos import makemore as mm
+from micrograd_lite import Value, cross_entropy, no_grad
+
+LN27 = math.log(27)
+WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "charlotte", "mia", "amelia", "harper", "evelyn",
+         "abigail", "emily", "elizabeth", "mila", "ella", "avery", "sofia", "camila", "aria", "scarlett"]
+
+
+def _names_txt():
+    """makemore's names.txt at shared/data/ in the repository's folder or one of its parents (CI has it at
+    ../shared/data/names.txt from the repository root), or None."""
+    root = Path(__file__).resolve().parents[1]
+    for folder in [root, *root.parents]:
+        path = folder / "shared" / "data" / "names.txt"
+        if path.is_file():
+            return path
+    return None
+
+
+NAMES_TXT = _names_txt()
+
+
+@pytest.fixture
+def names_file(tmp_path):
+    path = tmp_path / "names.txt"
+    path.write_text("\n".join(WORDS) + "\n")
+    return path
+
+
+def run(argv, capsys):
+    """main(argv) -> (stdout, the final JSON line parsed)."""
+    mm.main(argv + ["--json", "--no-progress"])
+    out = capsys.readouterr().out
+    return out, json.loads(out.strip().splitlines()[-1])
+
+
+# ---- data -------------------------------------------------------------------------------------------------
+def test_vocabulary():
+    assert len(mm.VOCAB) == 27 and mm.stoi["."] == 0 and mm.stoi["a"] == 1 and mm.stoi["z"] == 26
+    assert all(mm.itos[mm.stoi[ch]] == ch for ch in mm.VOCAB)
+
+
+def test_contexts_of_emma():
+    X, Y = mm.build_dataset(["emma"], block_size=3)
+    assert X == [[0, 0, 0], [0, 0, 5], [0, 5, 13], [5, 13, 13], [13, 13, 1]]
+    assert Y == [5, 13, 13, 1, 0]
+    X, Y = mm.build_dataset(["ab", "c"], block_size=2)
+    assert X == [[0, 0], [0, 1], [1, 2], [0, 0], [0, 3]] and Y == [1, 2, 0, 3, 0]
+
+
+def test_split_sizes_and_makemore_recipe():
+    train, dev, test = mm.split_words(WORDS)
+    assert (len(train), len(dev), len(test)) == (16, 2, 2)
+    assert sorted(train + dev + test) == sorted(WORDS)
+    state = random.getstate()
+    try:  # the recipe of makemore: random.seed(42); random.shuffle(words)
+        words = list(WORDS)
+        random.seed(42)
+        random.shuffle(words)
+    finally:
+        random.setstate(state)
+    assert train + dev + test == words
+    X, _ = mm.build_dataset(train)
+    assert len(X) == sum(len(w) + 1 for w in train)
+
+
+def test_too_few_names_for_a_split():
+    with pytest.raises(mm.DataError, match="at least 10 names"):
+        mm.split_words(["ab", "cd", "ef"])
+
+
+@pytest.mark.skipif(NAMES_TXT is None, reason="names.txt not found at shared/data/ above the repository")
+def test_names_txt_split_matches_makemore():
+    words, blank = mm.read_names(NAMES_TXT)
+    assert (len(words), blank) == (32033, 0)
+    train, dev, test = mm.split_words(words)
+    assert (len(train), len(dev), len(test)) == (25626, 3203, 3204)
+    sizes = [len(mm.build_dataset(part)[0]) for part in (train, dev, test)]
+    assert sizes == [182625, 22655, 22866]
+    assert mm.bigram_loss(train, dev) == pytest.approx(2.45, abs=0.01)
+
+
+def test_census_names():
+    words = mm.census_names()
+    assert len(words) == 5163 == len(set(words))
+    assert words[0] == "mary" and all(set(w) <= set("abcdefghijklmnopqrstuvwxyz") for w in words)
+
+
+def test_read_names_strips_and_counts_blank_lines(tmp_path):
+    path = tmp_path / "n.txt"
+    path.write_text("emma\r\n  ava \n\n\nbo\n")
+    assert mm.read_names(path) == (["emma", "ava", "bo"], 2)
+
+
+# ---- bad data files: a clear error, nothing written ---------------------------------------------------------
+def test_missing_file(tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        mm.main(["--data", str(tmp_path / "nope.txt"), "--save", str(tmp_path / "m.json")])
+    assert "nope.txt: no such file" in str(e.value.code)
+    assert list(tmp_path.iterdir()) == [] and capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("text", ["", "\n  \n\n"])
+def test_empty_file(tmp_path, capsys, text):
+    (tmp_path / "empty.txt").write_text(text)
+    with pytest.raises(SystemExit) as e:
+        mm.main(["--data", str(tmp_path / "empty.txt"), "--save", str(tmp_path / "m.json")])
+    assert "empty.txt: no names in it" in str(e.value.code)
+    assert [p.name for p in tmp_path.iterdir()] == ["empty.txt"] and capsys.readouterr().out == ""
+
+
+def test_bad_characters_are_reported_with_line_numbers(tmp_path, capsys):
+    (tmp_path / "bad.txt").write_text("emma\nZoe\n\njo-ann\nava\nan.na\nrené\n")
+    with pytest.raises(SystemExit) as e:
+        mm.main(["--data", str(tmp_path / "bad.txt"), "--save", str(tmp_path / "m.json")])
+    message = str(e.value.code)
+    assert "4 of 6 names have characters outside the vocabulary" in message
+    for expected in ["line 2: 'Zoe' has 'Z'", "line 4: 'jo-ann' has '-'", "line 6: 'an.na' has '.'",
+                     "line 7: 'rené' has 'é'"]:
+        assert expected in message
+    assert "line 1" not in message and "line 5" not in message
+    assert [p.name for p in tmp_path.iterdir()] == ["bad.txt"] and capsys.readouterr().out == ""
+
+
+def test_many_bad_lines_show_the_first_few_and_a_count(tmp_path):
+    (tmp_path / "bad.txt").write_text("".join(f"n{i}\n" for i in range(25)))
+    with pytest.raises(mm.DataError) as e:
+        mm.read_names(tmp_path / "bad.txt")
+    message = str(e.value)
+    assert "25 of 25 names" in message and "line 10: 'n9' has '9'" in message
+    assert "line 11:" not in message and "... and 15 more lines" in message
+
+
+def test_not_utf8(tmp_path):
+    (tmp_path / "latin1.txt").write_bytes("ren\xe9\n".encode("latin-1"))
+    with pytest.raises(mm.DataError, match="latin1.txt: not UTF-8"):
+        mm.read_names(tmp_path / "latin1.txt")
+
+
+def test_save_into_a_missing_folder_fails_before_training(names_file, tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        mm.main(["--data", str(names_file), "--save", str(tmp_path / "no" / "m.json")])
+    assert "does not exist" in str(e.value.code) and capsys.readouterr().out == ""
+
+
+# ---- baselines ------------------------------------------------------------------------------------------------
+def test_bigram_baseline_by_hand():
+    # Trained on 'ab': counts .->a, a->b, b->. are 1, everything else 0; add-one gives 2/28 and 1/28.
+    assert mm.bigram_loss(["ab"], ["ab"]) == pytest.approx(math.log(14), abs=1e-15)
+    # 'a' is scored on .->a (2/28) and a->. (1/28).
+    assert mm.bigram_loss(["ab"], ["a"]) == pytest.approx((math.log(14) + math.log(28)) / 2, abs=1e-15)
+    # Add-two: each seen pair gets 3/55.
+    assert mm.bigram_loss(["ab"], ["ab"], smoothing=2) == pytest.approx(math.log(55 / 3), abs=1e-15)
+    with pytest.raises(ValueError, match="smoothing must be > 0"):
+        mm.bigram_loss(["ab"], ["ab"], smoothing=0)
+
+
+# ---- the model ------------------------------------------------------------------------------------------------
+def test_initial_loss_is_near_ln27():
+    model = mm.NameMLP(emb=3, hidden=30, rng=0)
+    X, Y = mm.build_dataset(WORDS)
+    loss = cross_entropy(model(X[:64]), Y[:64])
+    assert abs(loss.data - LN27) < 0.05
+    assert abs(mm.evaluate(model, X, Y) - LN27) < 0.05
+    assert len(model.parameters()) == 27 * 3 + (9 * 30 + 30) + (30 * 27 + 27)
+
+
+def test_float_forward_agrees_with_the_value_forward():
+    model = mm.NameMLP(emb=4, hidden=12, rng=3, output_scale=1.0)  # full-size output: logits far from 0
+    X, Y = mm.build_dataset(WORDS[:6])
+    f = mm.FloatForward(model)
+    with no_grad():
+        logits = model(X)
+        loss = cross_entropy(logits, Y).data
+    for x, row in zip(X, logits):
+        assert f.logits(x) == pytest.approx([v.data for v in row], abs=1e-12)
+    assert mm.evaluate(model, X, Y) == pytest.approx(loss, abs=1e-12)
+    assert loss > 0.5  # not a trivially small number
+
+
+def test_a_few_steps_lower_the_loss():
+    X, Y = mm.build_dataset(["emma", "ava", "bob"])
+    model = mm.NameMLP(emb=2, hidden=10, rng=0)
+    before = mm.evaluate(model, X, Y)
+    losses = mm.train(model, X, Y, steps=40, lr=0.5, rng=random.Random(0), progress=False)
+    after = mm.evaluate(model, X, Y)
+    assert len(losses) == 40 and after < before - 1.0
+
+
+def test_learning_rate_schedule():
+    assert [mm.learning_rate(s, 8, 0.4) for s in range(8)] == [0.4] * 6 + [pytest.approx(0.04)] * 2
+
+
+def test_sampling_gives_names_in_the_vocabulary():
+    model = mm.NameMLP(emb=2, hidden=5, rng=0)
+    names = mm.sample(model, 20, random.Random(7))
+    assert len(names) == 20 and names == mm.sample(model, 20, random.Random(7))
+    assert all(set(n) <= set(mm.VOCAB[1:]) and len(n) <= mm.MAX_SAMPLE_LENGTH for n in names)
+    assert len(set(names)) > 1
+
+
+# ---- the program: save / load, JSON -------------------------------------------------------------------------
+def test_save_load_round_trip_is_exact(names_file, tmp_path, capsys):
+    small = ["--data", str(names_file), "--emb", "2", "--hidden", "6", "--eval-every", "0"]
+    path = tmp_path / "model.json"
+    out, trained = run(small + ["--steps", "5", "--save", str(path)], capsys)
+    assert "the bigram's" in out and "samples: " in out and path.is_file()
+    assert set(trained) == {"train_loss", "dev_loss", "bigram_dev_loss", "steps", "seconds", "parameters"}
+    assert trained["steps"] == 5 and trained["parameters"] == 27 * 2 + (6 * 6 + 6) + (6 * 27 + 27)
+    _, loaded = run(small + ["--steps", "0", "--load", str(path), "--seed", "9"], capsys)
+    assert (loaded["train_loss"], loaded["dev_loss"]) == (trained["train_loss"], trained["dev_loss"])
+
+    a = mm.NameMLP(emb=2, hidden=6, rng=1)
+    b = mm.NameMLP(emb=2, hidden=6, rng=2)
+    mm.micrograd_lite.save(a, tmp_path / "a.json")
+    mm.micrograd_lite.load(b, tmp_path / "a.json")
+    assert b.state_dict() == a.state_dict()
+
+
+def test_load_into_a_different_shape_is_a_clear_error(names_file, tmp_path, capsys):
+    path = tmp_path / "model.json"
+    mm.micrograd_lite.save(mm.NameMLP(emb=2, hidden=6, rng=1), path)
+    with pytest.raises(SystemExit) as e:
+        mm.main(["--data", str(names_file), "--emb", "2", "--hidden", "7", "--load", str(path)])
+    message = str(e.value.code)
+    assert "does not fit NameMLP(emb=2, hidden=7, block_size=3)" in message and len(message) < 600
