@@ -303,7 +303,8 @@ def format_report(r):
         [f"(c) moons demo step, MLP(2,[16,16,1]), {s.moons_points} points (ms)", f"{steps['micrograd']:,.1f}",
          f"{steps['ours']:,.2f}", _ratio(steps["micrograd"], steps["ours"]), ">= 15x (stretch 40x)", ""],
         ["(d) deepest chain that backpropagates (ops)",
-         f"{ch['micrograd_max']:,} (RecursionError at {ch['micrograd_max'] + 1:,}; limit {ch['recursion_limit']:,})",
+         f"{ch['micrograd_max']:,} (RecursionError at {ch['micrograd_max'] + 1:,}; "
+         f"limit {ch['recursion_limit']:,})",
          f"{ch['ours_n']:,} {'works' if ch['ours_ok'] else 'FAILS'} "
          f"(build {ch['ours_build_s']:.1f} s, backward {ch['ours_backward_s']:.1f} s)",
          "", "1,000,000 works", ""],

@@ -272,7 +272,8 @@ def tricks(sizes, clock):
     with_dicts = (tracemalloc.get_traced_memory()[0] - before) / len(dicts)
     tracemalloc.stop()
     del dicts
-    row("__slots__, not an instance __dict__", "Value", with_slots, with_dicts, "bytes per leaf (incl. its float)")
+    row("__slots__, not an instance __dict__", "Value", with_slots, with_dicts,
+        "bytes per leaf (incl. its float)")
     return rows
 
 

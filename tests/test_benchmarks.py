@@ -22,7 +22,8 @@ def test_report_has_every_row(results):
     report = run.format_report(results)
     for row in ["(a) forward, 159-op mixed graph", "(a') forward, the same with the cyclic GC off",
                 "(b) backward, same graph", "(c) moons demo step", "(d) deepest chain that backpropagates",
-                "(e) memory per node", "(f) makemore step, batch 2", "gradients, largest difference / largest gradient",
+                "(e) memory per node", "(f) makemore step, batch 2",
+                "gradients, largest difference / largest gradient",
                 "one shared backward function per op", "parents as default arguments", "parents in cells",
                 "plain floats (the floor)", "Python 3."]:
         assert row in report
