@@ -32,8 +32,9 @@ ADD_MUL_STAGES = ("*c", "+", "*", "+")
 
 @dataclass
 class Plan:
-    """A graph recipe: `leaves` (width floats), `stages` (one per layer: the op, the index lists into the
-    previous layer, and for "*c" the constants), and the number of ops it makes."""
+    """A graph recipe: `leaves` (`width` floats), `stages` (one ``(op, i, j)`` per layer: `i` lists the first
+    operands as indices into the previous layer, `j` the second operands' indices for + and *, the
+    constants for "*c", None for relu and **2), and the number of ops it makes."""
     width: int
     leaves: list
     stages: list

@@ -20,7 +20,7 @@ def results():
 
 def test_report_has_every_row(results):
     report = run.format_report(results)
-    for row in ["(a) forward, 159-op mixed graph", "(a') forward, the same with the cyclic GC off",
+    for row in ["(a) forward, 159-op mixed graph, 12 deep", "(a') forward, the same with the cyclic GC off",
                 "(b) backward, same graph", "(c) moons demo step", "(d) deepest chain that backpropagates",
                 "(e) memory per node", "(f) makemore step, batch 2",
                 "gradients, largest difference / largest gradient",
