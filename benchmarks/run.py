@@ -3,8 +3,10 @@
 Run: ``python -m benchmarks.run`` (about a minute), ``--quick`` for a one-repetition smoke run on smaller
 sizes, ``--clock process_time`` to count only this process's CPU time on a busy machine.
 
-Method: every timed measurement is repeated `reps` times, the engines taking turns within each repetition
-(their order alternating), and the median is reported. Before each timed run a full ``gc.collect()``
+Method: every timed measurement is repeated `reps` times (6), the engines taking turns within each
+repetition, their order reversed every other repetition (micrograd_lite's backward measured 5-10% slower
+right after micrograd's run, which frees some 70 MB, than after the floats' run: so each engine follows
+each equally often), and the median is reported. Before each timed run a full ``gc.collect()``
 (not timed) clears what the previous run left, so one engine's garbage is not collected on the other's
 clock; inside a timed run the garbage collector runs with Python's default settings, as in a user's
 program. The table gives the ratio micrograd time / micrograd_lite time.
@@ -45,7 +47,8 @@ class Sizes:
     """Problem sizes and repetitions of one benchmark run."""
     width: int = 1000         # mixed graph: nodes per layer
     depth: int = 99           # mixed graph: layers (ops = width * depth + width - 1)
-    reps: int = 5             # repetitions of every timed measurement
+    reps: int = 6             # repetitions of every timed measurement (even: the alternating order then
+                              # puts each engine before and after each other equally often)
     moons_points: int = 100
     moons_steps: int = 3      # consecutive steps per engine per repetition (each timed)
     chain: int = 1_000_000    # the chain micrograd_lite must backpropagate

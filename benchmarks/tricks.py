@@ -289,7 +289,7 @@ def format_tricks(rows, sizes, clock_name):
 @dataclass(frozen=True)
 class Sizes:
     """Repetitions and problem sizes of a tricks run."""
-    reps: int = 7           # alternating repetitions; the median is reported
+    reps: int = 8           # alternating repetitions (even: each variant first as often); the median
     calls: int = 20_000     # calls per repetition of a small function
     width: int = 1000       # the mixed graph, as in run.py
     depth: int = 99
