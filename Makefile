@@ -22,5 +22,8 @@ test: $(STAMP)
 mazur: $(STAMP)
 	$(BIN)/python demos/mazur.py
 
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

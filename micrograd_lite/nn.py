@@ -9,7 +9,7 @@ import math
 import random
 from numbers import Integral
 
-from .engine import Value, _check_number, _short_repr
+from .engine import Value, _check_number, _dot, _short_repr, _values
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "Embedding", "ACTIVATIONS", "StateDictError"]
 
@@ -152,7 +152,11 @@ class Neuron(Module):
         """`x`: a sequence of `nin` Values or numbers -> one Value. Raises ValueError on a wrong length."""
         if len(x) != self.nin:
             raise ValueError(f"Neuron: expected {self.nin} inputs, got {len(x)}")
-        out = Value.dot(self.w, x, self.b)
+        return self._forward(_values(x, "dot"))
+
+    def _forward(self, x):
+        """`x`: a list of `nin` Values, unchecked (a Layer checks and converts its input once)."""
+        out = _dot(self.w, x, self.b)
         return out if self._act is None else self._act(out)
 
     def _named_parameters(self, prefix):
@@ -185,7 +189,8 @@ class Layer(Module):
         """`x`: a sequence of `nin` Values or numbers -> a list of `nout` Values."""
         if len(x) != self.nin:
             raise ValueError(f"Layer: expected {self.nin} inputs, got {len(x)}")
-        return [n(x) for n in self.neurons]
+        x = _values(x, "dot")  # once for all the neurons: numbers become constant leaves once, not nout times
+        return [n._forward(x) for n in self.neurons]
 
     def _named_parameters(self, prefix):
         for j, n in enumerate(self.neurons):

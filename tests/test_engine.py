@@ -132,6 +132,22 @@ def test_million_node_chain_backpropagates():
     assert x.grad == 1.0
 
 
+def test_square_gradient_is_exactly_2x():
+    # x ** 2 has its own fast path in the backward; it must give what the general rule k x^(k-1) gives.
+    for x in [0.7, -1.3, 0.0, 1e-200, 3e150]:
+        v = Value(x)
+        (v ** 2).backward()
+        assert v.grad == 2.0 * x ** 1.0
+
+
+def test_numbers_of_every_kind_become_floats():
+    class MyFloat(float):
+        pass
+    for x, expected in [(3, 3.0), (2.5, 2.5), (MyFloat(1.5), 1.5), (-0, 0.0)]:
+        for v in [Value(x), Value(1.0) * x, Value.dot([x], [1.0])]:
+            assert type(v.data) is float and v.data == expected
+
+
 def test_topological_order_lists_each_node_once_parents_first():
     a, b = Value(1.0, "a"), Value(2.0, "b")
     c = a * b

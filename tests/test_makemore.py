@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from demos import makemore as mm
-from micrograd_lite import Value, cross_entropy, no_grad
+from micrograd_lite import cross_entropy, no_grad
 
 LN27 = math.log(27)
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "charlotte", "mia", "amelia", "harper", "evelyn",

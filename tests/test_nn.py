@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from micrograd_lite import MLP, Embedding, Layer, Neuron, StateDictError, Value
+from micrograd_lite import MLP, Embedding, Layer, Neuron, StateDictError, Value, no_grad
 from micrograd_lite.gradcheck import numerical_grad
 
 
@@ -31,6 +31,19 @@ def test_each_activation(act, f):
 def test_layer_returns_a_list_even_of_width_one():
     out = Layer(3, 1, rng=0)([1.0, 2.0, 3.0])
     assert isinstance(out, list) and len(out) == 1 and isinstance(out[0], Value)
+
+
+def test_layer_converts_its_input_once_and_keeps_the_engine_modes():
+    layer = Layer(3, 2, "tanh", rng=0)
+    x = [1.0, 2.0, 3.0]
+    out = layer(x)
+    assert [o.data for o in out] == [n(x).data for n in layer.neurons]
+    firsts = [o.parents[0].parents[3] for o in out]  # tanh <- dot(w0, w1, w2, x0, x1, x2, b)
+    assert firsts[0] is firsts[1]  # the number 1.0 became one constant leaf, shared by both neurons
+    with no_grad():
+        assert all(o.parents == () for o in layer(x))
+    with pytest.raises(TypeError, match="dot: .*str 'x'"):
+        layer([1.0, "x", 3.0])
 
 
 def test_mlp_shapes_and_activations():

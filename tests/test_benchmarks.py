@@ -1,0 +1,94 @@
+"""The benchmarks, run on tiny sizes: every row of the report is there, micrograd and micrograd_lite agree
+on the gradients of the same graph, and the workloads the timings rest on compute what they claim (the
+float floor, the closure variants, the replaced code in tricks.py). Nothing here is timed."""
+
+import math
+import time
+
+import pytest
+
+from benchmarks import closure_variant, run, tricks, workloads
+from micrograd_lite import Value
+
+TINY = run.Sizes(width=20, depth=7, reps=1, moons_points=10, moons_steps=1, chain=3000, batch=2, hidden=8)
+
+
+@pytest.fixture(scope="module")
+def results():
+    return run.run_all(TINY)
+
+
+def test_report_has_every_row(results):
+    report = run.format_report(results)
+    for row in ["(a) forward, 159-op mixed graph, 12 deep", "(a') forward, the same with the cyclic GC off",
+                "(b) backward, same graph", "(c) moons demo step", "(d) deepest chain that backpropagates",
+                "(e) memory per node", "(f) makemore step, batch 2",
+                "gradients, largest difference / largest gradient",
+                "one shared backward function per op", "parents as default arguments", "parents in cells",
+                "plain floats (the floor)", "Python 3."]:
+        assert row in report
+    assert report.count("\n|") >= 8 + 5  # the two tables' rows (headers included)
+
+
+def test_engines_agree_on_the_gradients(results):
+    worst, leaves = results["mixed_grad"]
+    assert leaves == 20 + 20 * 2  # the first layer, and one constant per node of the two "*c" stages
+    assert worst <= 1e-12
+    assert results["moons"]["grad_diff"] <= 1e-12
+
+
+def test_chains(results):
+    chain = results["chain"]
+    assert chain["ours_ok"] and chain["ours_n"] == 3000
+    # micrograd's recursive sort stops below the recursion limit; the bisection found the exact edge.
+    assert 1 < chain["micrograd_max"] < chain["recursion_limit"]
+
+
+def test_every_timing_is_positive(results):
+    for key in ["forward", "backward", "forward_nogc"]:
+        for times in results["mixed"][key].values():
+            assert times and all(t > 0 for t in times)
+    assert all(t > 0 for ts in results["moons"]["ms"].values() for t in ts)
+    assert all(b > 0 for b in results["bytes"].values())
+
+
+def test_quick_command_prints_the_report(monkeypatch, capsys):
+    monkeypatch.setattr(run, "QUICK", TINY)
+    run.main(["--quick", "--clock", "process_time"])
+    out = capsys.readouterr().out
+    assert "(c) moons demo step" in out and "clock process_time" in out
+
+
+def test_float_floor_computes_the_engines_gradients():
+    plan = workloads.mixed_plan(20, 7)
+    first, consts = workloads.plan_leaves(plan, Value)
+    root = workloads.build(plan, (first, consts))
+    root.backward()
+    layers = workloads.float_forward(plan)
+    assert layers[-1] == [root.data]
+    assert workloads.float_backward(plan, layers) == pytest.approx([v.grad for v in first], rel=1e-12)
+
+
+@pytest.mark.parametrize("variant", [closure_variant.DefaultArgValue, closure_variant.CellValue])
+def test_closure_variants_compute_the_engines_gradients(variant):
+    plan = workloads.mixed_plan(20, 8, stages=workloads.ADD_MUL_STAGES)
+    ours = workloads.plan_leaves(plan, Value)
+    theirs = workloads.plan_leaves(plan, variant)
+    a, b = workloads.build(plan, ours), workloads.build(plan, theirs)
+    a.backward()
+    b.backward()
+    assert a.data == b.data
+    assert [v.grad for v in ours[0]] == [v.grad for v in theirs[0]]
+
+
+def test_mixed_plan_keeps_values_finite_and_nonzero():
+    layers = workloads.float_forward(workloads.mixed_plan())
+    last = layers[-1][0]
+    assert math.isfinite(last) and last != 0.0
+    assert sum(x != 0.0 for x in layers[99]) > 500  # relu and products have not zeroed the last layer
+
+
+def test_tricks_run_and_their_old_variants_agree():
+    rows = tricks.tricks(tricks.Sizes(reps=1, calls=20, width=20, depth=7, chain=500), time.perf_counter)
+    assert len(rows) == 13
+    assert all(with_ > 0 and without > 0 for _, _, with_, without, _ in rows)
