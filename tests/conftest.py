@@ -32,3 +32,15 @@ def parameter_bits():
     """``parameter_bits(module)``: each parameter's 8 IEEE-754 bytes, in order, to compare models bit for
     bit (``==`` on floats would call -0.0 equal to 0.0 and a NaN unequal to itself)."""
     return lambda module: [struct.pack("<d", p.data) for p in module.parameters()]
+
+
+@pytest.fixture
+def mazur_net():
+    """The notes' w1..w8 network (demos/mazur.py) after one backward(): (parameters, named nodes), two
+    dicts label -> Value."""
+    from demos import mazur
+
+    p = mazur.make_params()
+    nodes = mazur.forward(p)
+    nodes["E_total"].backward()
+    return p, nodes

@@ -19,14 +19,6 @@ def notes_stops(nodes):
     return [nodes[k] for k in ("out_o1", "net_o1", "out_o2", "net_o2", "out_h1", "net_h1", "out_h2", "net_h2")]
 
 
-@pytest.fixture
-def mazur_net():
-    p = mazur.make_params()
-    nodes = mazur.forward(p)
-    nodes["E_total"].backward()
-    return p, nodes
-
-
 # ---- local derivatives ---------------------------------------------------------------------------------------
 def test_local_derivatives_are_the_ops_derivatives_and_leave_grads_alone():
     a, b = Value(1.5), Value(-2.0)

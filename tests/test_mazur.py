@@ -14,16 +14,8 @@ def sig(x):
     return 1.0 / (1.0 + math.exp(-x))
 
 
-@pytest.fixture
-def net():
-    p = mazur.make_params()
-    nodes = mazur.forward(p)
-    nodes["E_total"].backward()
-    return p, nodes
-
-
-def test_forward_matches_float64_formulas(net):
-    _, n = net
+def test_forward_matches_float64_formulas(mazur_net):
+    _, n = mazur_net
     w = mazur.INITIAL
     h1 = sig(w["w1"] * 0.05 + w["w2"] * 0.10 + w["b1"])
     h2 = sig(w["w3"] * 0.05 + w["w4"] * 0.10 + w["b1"])
@@ -35,24 +27,24 @@ def test_forward_matches_float64_formulas(net):
         assert n[k].data == pytest.approx(v, abs=1e-12), k
 
 
-def test_forward_matches_published_digits(net):
-    _, n = net
+def test_forward_matches_published_digits(mazur_net):
+    _, n = mazur_net
     for k, published in mazur.PUBLISHED_FORWARD.items():
         assert abs(n[k].data - float(published)) <= mazur.tolerance(published), k
 
 
-def test_ten_gradients_match_hand_formulas(net):
-    p, n = net
+def test_ten_gradients_match_hand_formulas(mazur_net):
+    p, n = mazur_net
     hand = mazur.hand_gradients({k: v.data for k, v in n.items()})
     assert set(hand) == set(mazur.PARAMS)
     for k in mazur.PARAMS:
         assert p[k].grad == pytest.approx(hand[k], abs=1e-12), k
 
 
-def test_gradients_match_independent_closed_forms(net):
+def test_gradients_match_independent_closed_forms(mazur_net):
     # dE/dw5 as the notes write it: (out_o1 - target) * out_o1 (1 - out_o1) * out_h1, and dE/dw1 through
     # both output paths, computed here without the demo's helper.
-    p, n = net
+    p, n = mazur_net
     h1, o1, o2 = n["out_h1"].data, n["out_o1"].data, n["out_o2"].data
     d1, d2 = (o1 - 0.01) * o1 * (1 - o1), (o2 - 0.99) * o2 * (1 - o2)
     assert p["w5"].grad == pytest.approx(d1 * h1, abs=1e-12)
@@ -150,11 +142,11 @@ def test_demo_runs_and_says_so_without_dot(tmp_path, monkeypatch, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_graph_without_the_graphviz_package_is_reported_not_raised(net, tmp_path, monkeypatch):
+def test_graph_without_the_graphviz_package_is_reported_not_raised(mazur_net, tmp_path, monkeypatch):
     for name in ("viz", "viz.graph", "viz.render"):
         monkeypatch.delitem(sys.modules, name, raising=False)
     monkeypatch.setitem(sys.modules, "graphviz", None)  # as if it were not installed
-    p, n = net
+    p, n = mazur_net
     report = mazur.write_graph(n, p, tmp_path / "g.svg")
     assert report.startswith("Graph not drawn: import of graphviz halted")
     assert report.endswith("(pip install graphviz, or pass --no-graph)")

@@ -20,15 +20,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 W1_PATHS = {"w1", "net_h1", "out_h1", "net_o1", "out_o1", "E_o1", "net_o2", "out_o2", "E_o2", "E_total"}
 
 
-@pytest.fixture
-def net():
-    """The notes' network after backward: (parameters, named nodes)."""
-    p = mazur.make_params()
-    nodes = mazur.forward(p)
-    nodes["E_total"].backward()
-    return p, nodes
-
-
 def read_svg(path):
     """(nodes, edges) of a Graphviz SVG: nodes {id: (texts, border colour, fill colour)} and
     edges {(tail id, head id): colour}; Graphviz names each group by a <title> ("v3", "v3->v4_op")."""
@@ -53,8 +44,8 @@ def value_nodes(nodes):
     return {k: n for k, n in nodes.items() if any(t.startswith("data ") for t in n[0])}
 
 
-def test_svg_shows_every_value_with_label_data_and_grad(net, tmp_path):
-    p, n = net
+def test_svg_shows_every_value_with_label_data_and_grad(mazur_net, tmp_path):
+    p, n = mazur_net
     root = n["E_total"]
     out = viz.render(root, tmp_path / "mazur.svg", params=p.values())
     assert out == tmp_path / "mazur.svg"
@@ -77,8 +68,8 @@ def test_svg_shows_every_value_with_label_data_and_grad(net, tmp_path):
     assert ops == {"dot": 4, "sigmoid": 4, "-": 2, "**": 2, "*": 2, "+": 1}
 
 
-def test_parameters_inputs_and_intermediates_are_filled_apart(net, tmp_path):
-    p, n = net
+def test_parameters_inputs_and_intermediates_are_filled_apart(mazur_net, tmp_path):
+    p, n = mazur_net
     nodes, _ = read_svg(viz.render(n["E_total"], tmp_path / "g.svg", params=p.values()))
     fill = {t[0]: f for t, _, f in value_nodes(nodes).values()}
     for name in mazur.PARAMS:
@@ -89,8 +80,8 @@ def test_parameters_inputs_and_intermediates_are_filled_apart(net, tmp_path):
     assert len({viz.PARAMETER_COLOR, viz.INPUT_COLOR, "white"}) == 3
 
 
-def test_highlight_colours_the_two_paths_from_w1_to_E_total(net, tmp_path):
-    p, n = net
+def test_highlight_colours_the_two_paths_from_w1_to_E_total(mazur_net, tmp_path):
+    p, n = mazur_net
     nodes, edges = read_svg(viz.render(n["E_total"], tmp_path / "g.svg", highlight=p["w1"]))
     red = viz.HIGHLIGHT_COLOR
     name = {k: t[0] for k, (t, _, _) in nodes.items()}
@@ -111,8 +102,8 @@ def test_highlight_colours_the_two_paths_from_w1_to_E_total(net, tmp_path):
         assert all(tail != k for tail, _ in red_edges), other
 
 
-def test_highlight_takes_a_list_and_checks_its_values(net):
-    p, n = net
+def test_highlight_takes_a_list_and_checks_its_values(mazur_net):
+    p, n = mazur_net
     root = n["E_total"]
     one = viz.draw_dot(root, highlight=p["w5"]).source
     both = viz.draw_dot(root, highlight=[p["w1"], p["w5"]]).source
@@ -125,8 +116,8 @@ def test_highlight_takes_a_list_and_checks_its_values(net):
         viz.draw_dot(root, highlight=["w1"])
 
 
-def test_same_graph_gives_the_same_dot_source_byte_for_byte(net):
-    p, n = net
+def test_same_graph_gives_the_same_dot_source_byte_for_byte(mazur_net):
+    p, n = mazur_net
     first = viz.draw_dot(n["E_total"], highlight=p["w1"], params=p.values()).source
     p2 = mazur.make_params()
     n2 = mazur.forward(p2)  # new objects, so any id() in the source would differ
@@ -154,8 +145,8 @@ def test_too_many_nodes_raise_saying_how_many_and_what_to_do():
         viz.render(x, "never-written.svg")
 
 
-def test_missing_dot_names_the_program_and_how_to_install_it(net, tmp_path, monkeypatch):
-    _, n = net
+def test_missing_dot_names_the_program_and_how_to_install_it(mazur_net, tmp_path, monkeypatch):
+    _, n = mazur_net
     empty = tmp_path / "bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
@@ -173,14 +164,14 @@ def test_missing_dot_names_the_program_and_how_to_install_it(net, tmp_path, monk
 
 
 @pytest.mark.parametrize("fmt,magic", [("png", b"\x89PNG"), ("pdf", b"%PDF"), ("svg", b"<?xml")])
-def test_formats_from_the_suffix_or_given(net, tmp_path, fmt, magic):
-    _, n = net
+def test_formats_from_the_suffix_or_given(mazur_net, tmp_path, fmt, magic):
+    _, n = mazur_net
     assert viz.render(n["E_total"], tmp_path / f"g.{fmt}").read_bytes().startswith(magic)
     assert viz.render(n["E_total"], tmp_path / "g", format=fmt).read_bytes().startswith(magic)
 
 
-def test_bad_formats_are_named(net, tmp_path):
-    _, n = net
+def test_bad_formats_are_named(mazur_net, tmp_path):
+    _, n = mazur_net
     with pytest.raises(ValueError, match="format must be one of svg, png, pdf, got 'jpeg'"):
         viz.render(n["E_total"], tmp_path / "g", format="jpeg")
     with pytest.raises(ValueError, match=r"cannot tell the format from path .*g\.gif.*\.gif is not"):
@@ -197,8 +188,8 @@ def test_labels_with_record_syntax_are_shown_verbatim(tmp_path):
     assert (label, "data 2", "grad 0") in [t for t, _, _ in nodes.values()]
 
 
-def test_options(net):
-    p, n = net
+def test_options(mazur_net):
+    p, n = mazur_net
     source = viz.draw_dot(n["E_total"], rankdir="TB", show_grad=False).source
     assert "rankdir=TB" in source and "grad " not in source and "data 0.2984" in source
     with pytest.raises(ValueError, match="rankdir must be one of LR, TB, RL, BT, got 'down'"):
