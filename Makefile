@@ -1,11 +1,13 @@
-# `make test` and `make mazur` work on a fresh machine: they install what they need first
-# (Graphviz's dot, a virtual environment in .venv with the package and its extras).
+# Every target works on a fresh machine: it installs what it needs first (Graphviz's dot, a virtual
+# environment in .venv with the package and all its extras). ARGS passes options to a demo.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test mazur bench clean
+.PHONY: setup test mazur truth-table makemore bench clean
+
+ARGS ?=
 
 setup: $(STAMP)
 
@@ -20,7 +22,13 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 mazur: $(STAMP)
-	$(BIN)/python demos/mazur.py
+	$(BIN)/python demos/mazur.py $(ARGS)
+
+truth-table: $(STAMP)
+	$(BIN)/python demos/truth_table.py $(ARGS)
+
+makemore: $(STAMP)
+	$(BIN)/python demos/makemore.py $(ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
