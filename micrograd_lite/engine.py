@@ -249,7 +249,7 @@ class Value:
 
         `values`: an iterable of Values or numbers; `start`: a number or a Value. With nothing to add,
         returns a constant leaf equal to `start`."""
-        vals = [v if type(v) is Value else _as_value(v, "sum") for v in values]
+        vals = _values(values, "sum")
         if isinstance(start, Value):
             vals.append(start)
             start = 0.0
@@ -277,7 +277,7 @@ class Value:
         """``log(sum_i exp(values[i]))`` as one node, computed stably as m + log sum exp(v_i - m) with m the
         largest value, so logits of +-1000 give a finite result. d/dv_i = softmax(values)_i.
         Raises ValueError for an empty sequence."""
-        vals = [v if type(v) is Value else _as_value(v, "logsumexp") for v in values]
+        vals = _values(values, "logsumexp")
         if not vals:
             raise ValueError("logsumexp: needs at least one value")
         m = max([v.data for v in vals])
@@ -318,7 +318,8 @@ class Value:
 
 # ---- the fused dot node without its checks -------------------------------------------------------------
 def _values(xs, op):
-    """`xs` (a sequence of Values and numbers) as a list of Values, numbers made constant leaves."""
+    """`xs` (an iterable of Values and numbers) as a list of Values, numbers made constant leaves; a
+    non-number raises TypeError naming `op`."""
     return [x if type(x) is Value else _as_value(x, op) for x in xs]
 
 
