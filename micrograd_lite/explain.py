@@ -17,7 +17,7 @@ import math
 
 from .engine import Value, topological_order
 
-__all__ = ["local_derivatives", "chain_rule", "Path", "Breakdown", "TooManyPathsError", "ChainRuleError"]
+__all__ = ["local_derivatives", "on_paths", "chain_rule", "Path", "Breakdown", "TooManyPathsError", "ChainRuleError"]
 
 MAX_PATHS = 100  # default cap on listed paths: past it a listing stops being an explanation
 
@@ -56,6 +56,18 @@ def local_derivatives(node):
         for p, g in zip(parents, saved):
             p.grad = g
         node.grad = saved_node
+
+
+def on_paths(order, sources):
+    """The Values on some path from one of `sources` up to the root: a set holding the sources and every
+    node of `order` computed, directly or not, from one of them.
+
+    `order`: a root's graph in topological order (`topological_order(root)`); `sources`: Values of it."""
+    marked = set(sources)
+    for node in order:  # parents come first, so one pass sees every dependency
+        if any(p in marked for p in node._prev):
+            marked.add(node)
+    return marked
 
 
 class Path:
@@ -130,13 +142,7 @@ def chain_rule(root, leaf, *, through="labelled", max_paths=MAX_PATHS):
     index = {node: i for i, node in enumerate(order)}
     names = _names(order)
     names.setdefault(leaf, leaf.label if leaf.label is not None else "leaf")  # a leaf outside root's graph
-    # The nodes on some path: root depends on them (they are in `order`) and they depend on leaf.
-    on_path = set()
-    if leaf in index:
-        on_path.add(leaf)
-        for node in order[index[leaf] + 1:]:
-            if any(p in on_path for p in node._prev):
-                on_path.add(node)
+    on_path = on_paths(order, [leaf]) if leaf in index else set()
     stops = _stops(through, on_path, root, leaf)
     local = {n: [(p, d) for p, d in local_derivatives(n) if p in on_path] for n in on_path if n is not leaf}
     segments = {s: _segment(s, stops, local, index) for s in stops if s is not leaf}

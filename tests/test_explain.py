@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from demos import mazur
-from micrograd_lite import Value
-from micrograd_lite.explain import (ChainRuleError, TooManyPathsError, chain_rule, format_breakdown,
+from micrograd_lite import Value, topological_order
+from micrograd_lite.explain import (ChainRuleError, TooManyPathsError, chain_rule, format_breakdown, on_paths,
                                     local_derivatives)
 from micrograd_lite.gradcheck import numerical_grad
 
@@ -225,3 +225,15 @@ def test_bad_arguments():
         chain_rule(x.tanh(), x, through=["x"])
     with pytest.raises(ValueError, match="max_paths must be an int >= 1, got 0"):
         chain_rule(x.tanh(), x, max_paths=0)
+
+
+def test_on_paths_holds_the_sources_and_everything_computed_from_them():
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    ab = a * b
+    bc = b + c
+    root = ab * bc
+    order = topological_order(root)
+    assert on_paths(order, [a]) == {a, ab, root}
+    assert on_paths(order, [b]) == {b, ab, bc, root}
+    assert on_paths(order, [c, a]) == {a, c, ab, bc, root}
+    assert on_paths(order, []) == set()

@@ -19,6 +19,7 @@ that made ``v7``), never ``id()``: the same graph gives byte-identical DOT sourc
 import graphviz
 
 from micrograd_lite import Module, Value, topological_order
+from micrograd_lite.explain import on_paths
 
 __all__ = ["draw_dot", "GraphTooLargeError", "HIGHLIGHT_COLOR", "PARAMETER_COLOR", "INPUT_COLOR",
            "MAX_NODES"]
@@ -109,12 +110,7 @@ def draw_dot(root, *, rankdir="LR", show_grad=True, max_nodes=MAX_NODES, highlig
         if v not in ids:
             raise ValueError(f"draw_dot: highlight {v!r} is not in the graph of {root!r}")
 
-    # A Value is on a highlighted path when it is highlighted or computed from one that is; every Value
-    # in `order` reaches root, so these are exactly the Values on the paths from `marked` to root.
-    on_path = set(marked)
-    for v in order:
-        if any(p in on_path for p in v.parents):
-            on_path.add(v)
+    on_path = on_paths(order, marked)
 
     # The graph's name becomes the SVG's <title> (a browser's tab name); graphviz's default is "%3".
     dot = graphviz.Digraph("micrograd_lite", graph_attr={"rankdir": rankdir},
