@@ -26,7 +26,8 @@ do; `detect_anomaly()` turns the first NaN or infinity into an error that names 
 """
 
 import math
-from numbers import Real
+
+from .checks import check_number as _check_number
 
 __all__ = ["Value", "no_grad", "detect_anomaly", "topological_order"]
 
@@ -39,28 +40,6 @@ _new = object.__new__  # ops build nodes without running the validating __init__
 _recording = True  # False inside no_grad(): ops build no graph.
 _anomaly = False   # True inside detect_anomaly(): every forward value and gradient is checked.
 _plain = True
-
-
-def _check_number(x, where, expected="an int, float or Value"):
-    """Return `x` as a float. Raises TypeError naming `where` and the type unless `x` is a real number
-    (bool excluded), and OverflowError naming `where` for an int too large for a float."""
-    if type(x) is float:  # the common cases first: 80 ns instead of the Real ABC check's 380 ns
-        return x
-    if type(x) is int or (isinstance(x, Real) and not isinstance(x, bool)):
-        try:
-            return float(x)
-        except OverflowError:
-            raise OverflowError(f"{where}: {_short_repr(x)} is out of float range") from None
-    raise TypeError(f"{where}: expected {expected}, got {type(x).__name__} {_short_repr(x)}")
-
-
-def _short_repr(x, limit=60):
-    """repr(x) cut to `limit` characters, for error messages (a huge int's repr can even raise)."""
-    try:
-        text = repr(x)
-    except ValueError:  # an int past sys.get_int_max_str_digits()
-        return f"<{type(x).__name__} too large to print>"
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _as_value(x, op):

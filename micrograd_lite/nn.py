@@ -9,7 +9,8 @@ import math
 import random
 from numbers import Integral
 
-from .engine import Value, _check_number, _dot, _short_repr, _values
+from .checks import check_number as _check_number, short_repr as _short_repr
+from .engine import Value, _dot, _values
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "Embedding", "ACTIVATIONS", "StateDictError"]
 

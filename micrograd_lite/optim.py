@@ -1,6 +1,7 @@
 """Optimizers. `SGD` follows ``torch.optim.SGD``: with momentum mu, v <- mu v + grad; p <- p - lr v."""
 
-from .engine import Value, _check_number
+from .checks import check_number as _check_number
+from .engine import Value
 
 __all__ = ["SGD"]
 
