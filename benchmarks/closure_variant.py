@@ -1,17 +1,12 @@
-"""Two per-node-closure variants of micrograd_lite's ``+`` and ``*``, to measure the engine's design
-choice of one shared backward function per op (engine.py's module docstring) against the alternative.
+"""The engine's ``+`` and ``*`` with the closure's operands kept in cells instead of default arguments.
 
-Both keep everything else of micrograd_lite's design: ``__slots__``, a parents tuple, no reference from a
-parent or a function back to the node (so no cycles), nodes built by the same kind of `_result` call, the
-same search and the same ``node._backward(node)`` loop. The only difference is what ``_backward`` is:
-
-- `DefaultArgValue`: a new function per node with its parents bound as default arguments
-  (``def _backward(node, a=self, b=other)``): one function object and one defaults tuple per node.
-- `CellValue`: a new closure per node reading its parents from cells (``def _backward(node)`` using
-  ``self`` and ``other``): one function, one closure tuple and two cells per node.
-
-Only ``+`` and ``*`` of two Values of the same variant are implemented: enough for
-`workloads.ADD_MUL_STAGES`.
+engine.py binds what a backward closure keeps as default arguments (``def _backward(g, a=self, b=other)``):
+one defaults tuple per node. The micrograd way reads them from the enclosing op's variables, which Python
+keeps in cells: one closure tuple and one cell per captured name, each a separate object for the garbage
+collector. `CellValue` is the engine's ``+`` and ``*`` written that way, with everything else the same
+(``__slots__``, the parents tuple, the forward numbers kept, the same search and the same
+``node._backward(node.grad)`` loop), so `benchmarks.run` can measure the choice. Only ``+`` and ``*`` of two
+CellValues are implemented: enough for `workloads.ADD_MUL_STAGES`.
 """
 
 from micrograd_lite import engine
@@ -19,86 +14,48 @@ from micrograd_lite import engine
 _new = object.__new__
 
 
-def _result(cls, data, prev, op, backward):
-    """As engine._result on its common path (the same call, the same stores), for class `cls`."""
-    out = _new(cls)
-    out.data = data
-    out.grad = 0.0
-    out.label = None
-    if engine._plain:
-        out._prev = prev
-        out._op = op
-        out._backward = backward
-        return out
-    raise NotImplementedError("the closure variants do not implement no_grad or detect_anomaly")
+class CellValue:
+    """``+`` and ``*`` with a per-node closure reading its operands and numbers from cells."""
 
-
-class _ClosureBase:
-    __slots__ = ("data", "grad", "label", "_prev", "_op", "_backward")
+    __slots__ = ("data", "grad", "label", "parents", "op", "_backward")
 
     def __init__(self, data):
         self.data = float(data)
         self.grad = 0.0
         self.label = None
-        self._prev = ()
-        self._op = ""
+        self.parents = ()
+        self.op = ""
         self._backward = None
+
+    def __add__(self, other):
+        def _backward(g):
+            self.grad += g
+            other.grad += g
+        return _node(self.data + other.data, (self, other), "+", _backward)
+
+    def __mul__(self, other):
+        x, y = self.data, other.data
+
+        def _backward(g):
+            self.grad += y * g
+            other.grad += x * g
+        return _node(x * y, (self, other), "*", _backward)
 
     def backward(self):
         """As micrograd_lite's `Value.backward` with a seed of 1.0 (the same search and loop)."""
         order = engine._depth_first(self, False, True)
         self.grad = 1.0
         for node in reversed(order):
-            node._backward(node)
+            node._backward(node.grad)
 
 
-class DefaultArgValue(_ClosureBase):
-    """``+`` and ``*`` with a per-node function whose parents are default arguments."""
-
-    __slots__ = ()
-
-    def __add__(self, other):
-        if type(other) is not DefaultArgValue:
-            return NotImplemented
-
-        def _backward(node, a=self, b=other):
-            g = node.grad
-            a.grad += g
-            b.grad += g
-        return _result(DefaultArgValue, self.data + other.data, (self, other), "+", _backward)
-
-    def __mul__(self, other):
-        if type(other) is not DefaultArgValue:
-            return NotImplemented
-
-        def _backward(node, a=self, b=other):
-            g = node.grad
-            a.grad += b.data * g
-            b.grad += a.data * g
-        return _result(DefaultArgValue, self.data * other.data, (self, other), "*", _backward)
-
-
-class CellValue(_ClosureBase):
-    """``+`` and ``*`` with a per-node closure that reads its parents from cells."""
-
-    __slots__ = ()
-
-    def __add__(self, other):
-        if type(other) is not CellValue:
-            return NotImplemented
-
-        def _backward(node):
-            g = node.grad
-            self.grad += g
-            other.grad += g
-        return _result(CellValue, self.data + other.data, (self, other), "+", _backward)
-
-    def __mul__(self, other):
-        if type(other) is not CellValue:
-            return NotImplemented
-
-        def _backward(node):
-            g = node.grad
-            self.grad += other.data * g
-            other.grad += self.data * g
-        return _result(CellValue, self.data * other.data, (self, other), "*", _backward)
+def _node(data, parents, op, backward):
+    """As engine._node on its common path (the same stores), for CellValue."""
+    out = _new(CellValue)
+    out.data = data
+    out.grad = 0.0
+    out.label = None
+    out.parents = parents
+    out.op = op
+    out._backward = backward
+    return out

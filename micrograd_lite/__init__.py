@@ -3,7 +3,8 @@
 Build a graph out of `Value` objects, call ``backward()``, read every node's ``grad``.
 """
 
-from .engine import Value, detect_anomaly, no_grad, topological_order
+from .engine import Value, topological_order
+from .modes import detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
 from .nn import MLP, Embedding, Layer, Module, Neuron, StateDictError
 from .losses import cross_entropy, log_softmax, mse, softmax
 from .optim import SGD
@@ -13,7 +14,7 @@ from .gradcheck import GradcheckError, gradcheck, numerical_grad
 __version__ = "0.1.0"
 
 __all__ = [
-    "Value", "no_grad", "detect_anomaly", "topological_order",
+    "Value", "topological_order", "no_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled",
     "Module", "Neuron", "Layer", "MLP", "Embedding", "StateDictError",
     "mse", "softmax", "log_softmax", "cross_entropy",
     "SGD",

@@ -5,7 +5,7 @@ root down to that node, the local derivative of each edge on it, and the product
 add up to the gradient (multivariable chain rule: d root/d leaf = sum over paths of the product of the
 local derivatives on the path), and that sum is checked against the engine's own ``backward()``.
 
-Local derivatives are never restated here: `local_derivatives` reads them off each op's backward function
+Local derivatives are never restated here: `local_derivatives` reads them off each op's backward closure
 (called with an upstream gradient of 1 on zeroed parents), so a breakdown cannot disagree with ``backward()``.
 
 Notation as in the seed notes (M. Mazur, "A Step by Step Backpropagation Example", 2015):
@@ -35,27 +35,23 @@ def local_derivatives(node):
     """``[(parent, d node / d parent), ...]`` for each distinct parent of `node`, in operand order (a list;
     empty for a leaf).
 
-    Read from the op's own backward function: every grad it touches is saved, ``node.grad`` is set to 1 and
-    the parents' to 0, ``node._backward(node)`` runs, the parents' grads are read, and everything is
-    restored (also on error). A parent that appears several times among the operands (``a * a``,
+    Read from the op's own backward closure: the parents' grads are saved and set to 0, the closure runs
+    with an upstream gradient of 1, the parents' grads are read, and they are restored (also on error). A parent that appears several times among the operands (``a * a``,
     ``Value.dot([w], [w])``) is ONE edge whose derivative is the total, e.g. d(a*a)/da = 2a: the backward
     function adds both contributions to the same ``grad``, and the paths below treat nodes, not operand
     slots, as the steps of the chain."""
-    parents = list(dict.fromkeys(node._prev))  # distinct, in operand order (Values hash by identity)
+    parents = list(dict.fromkeys(node.parents))  # distinct, in operand order (Values hash by identity)
     if not parents:
         return []
-    saved_node = node.grad
     saved = [p.grad for p in parents]
     try:
         for p in parents:
             p.grad = 0.0
-        node.grad = 1.0
-        node._backward(node)
+        node._backward(1.0)
         return [(p, p.grad) for p in parents]
     finally:
         for p, g in zip(parents, saved):
             p.grad = g
-        node.grad = saved_node
 
 
 def on_paths(order, sources):
@@ -65,7 +61,7 @@ def on_paths(order, sources):
     `order`: a root's graph in topological order (`topological_order(root)`); `sources`: Values of it."""
     marked = set(sources)
     for node in order:  # parents come first, so one pass sees every dependency
-        if any(p in marked for p in node._prev):
+        if any(p in marked for p in node.parents):
             marked.add(node)
     return marked
 
@@ -189,7 +185,7 @@ def format_breakdown(b, decimals=6):
 # ---- helpers ------------------------------------------------------------------------------------------------
 def _names(order):
     """Node -> printed name: its label, else its op and its position in the topological order (``tanh#7``)."""
-    return {node: node.label if node.label is not None else f"{node._op or 'leaf'}#{i}"
+    return {node: node.label if node.label is not None else f"{node.op or 'leaf'}#{i}"
             for i, node in enumerate(order)}
 
 
@@ -219,7 +215,7 @@ def _preorder(root):
         node = stack.pop()
         if node not in rank:
             rank[node] = len(rank)
-            stack.extend(reversed(node._prev))
+            stack.extend(reversed(node.parents))
     return rank
 
 

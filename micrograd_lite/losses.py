@@ -1,11 +1,11 @@
 """Loss functions and softmax over lists of Values.
 
 `mse` is the notes' E_total (a sum of halves of squared errors, not PyTorch's mean); `softmax`,
-`log_softmax` and `cross_entropy` go through the fused, max-shifted `Value.logsumexp`, so logits of
-+-1000 give a finite loss and gradient.
+`log_softmax` and `cross_entropy` subtract the largest logit before exponentiating and before taking
+differences, as PyTorch does, so they keep float64's digits at any scale of logits.
 """
 
-from .engine import Value
+from .engine import Value, _values
 
 __all__ = ["mse", "softmax", "log_softmax", "cross_entropy"]
 
@@ -25,21 +25,35 @@ def mse(outputs, targets):
 
 
 def log_softmax(logits):
-    """``[logits[i] - logsumexp(logits)]``: a list of C Values, the log-probabilities of a list of C
-    logits (Values or numbers). Raises ValueError for an empty list."""
-    lse = Value.logsumexp(logits)
-    return [z - lse for z in logits]
+    """``(logits[i] - m) - log sum_j exp(logits[j] - m)``, m the largest logit: a list of C Values, the
+    log-probabilities of a list of C logits (Values or numbers), computed as PyTorch does in float64: shifting
+    before the sum and before subtracting keeps every digit at any scale (``[1e16, 1e16]`` gives ``log 1/2``
+    twice, not ``[0, 0]``). Raises ValueError for an empty list."""
+    shifted = _shifted(logits, "log_softmax")
+    lse = Value.logsumexp(shifted)
+    return [z - lse for z in shifted]
 
 
 def softmax(logits):
     """``exp(logits[i]) / sum_j exp(logits[j])`` for a list of C logits: a list of C Values summing to 1,
-    computed as ``exp(logits[i] - logsumexp(logits))`` so no exponent exceeds 0."""
+    computed as ``exp(log_softmax(logits)[i])``, so no exponent exceeds 0."""
     return [z.exp() for z in log_softmax(logits)]
+
+
+def _shifted(logits, op):
+    """`logits` minus their largest value (a number: the result does not depend on it, so it gets no
+    gradient), a list of Values whose largest is exactly 0."""
+    values = _values(logits, op)
+    if not values:
+        raise ValueError(f"{op}: needs at least one logit")
+    m = max([v.data for v in values])
+    return [v - m for v in values]
 
 
 def cross_entropy(logits, target, reduction="mean"):
     """Negative log-likelihood of the target class under ``softmax(logits)``, as ``torch.nn.functional.
-    cross_entropy``: ``logsumexp(logits) - logits[target]``. Its gradient with respect to the logits is
+    cross_entropy``: ``logsumexp(logits) - logits[target]``, with every logit first shifted by the largest
+    (as in `log_softmax`), so the loss keeps its digits at any scale. Its gradient with respect to the logits is
     ``softmax(logits) - one_hot(target)``.
 
     Unbatched: `logits` a list of C Values/numbers, `target` an int in [0, C) -> one Value.
@@ -63,4 +77,5 @@ def _one(logits, target):
         raise TypeError(f"cross_entropy: target must be an int class index, got {type(target).__name__} {target!r}")
     if not 0 <= target < len(logits):
         raise IndexError(f"cross_entropy: target {target} out of range for {len(logits)} classes")
-    return Value.logsumexp(logits) - logits[target]
+    shifted = _shifted(logits, "cross_entropy")
+    return Value.logsumexp(shifted) - shifted[target]

@@ -150,14 +150,17 @@ class Neuron(Module):
         self.b = Value(source.uniform(-bound, bound)) if bias is None else _parameter(bias, "Neuron bias")
 
     def __call__(self, x):
-        """`x`: a sequence of `nin` Values or numbers -> one Value. Raises ValueError on a wrong length."""
+        """`x`: a sequence of `nin` Values or numbers -> one Value. Raises ValueError on a wrong length and
+        TypeError for anything but a sequence (a single Value included)."""
+        _check_inputs(x, "Neuron")
         if len(x) != self.nin:
             raise ValueError(f"Neuron: expected {self.nin} inputs, got {len(x)}")
-        return self._forward(_values(x, "dot"))
+        return self._forward(_values(x, "Neuron input"))
 
-    def _forward(self, x):
-        """`x`: a list of `nin` Values, unchecked (a Layer checks and converts its input once)."""
-        out = _dot(self.w, x, self.b)
+    def _forward(self, x, xd=None):
+        """`x`: a list of `nin` Values, unchecked (a Layer checks and converts its input once, and passes
+        their data as `xd`)."""
+        out = _dot(self.w, x, self.b, xd)
         return out if self._act is None else self._act(out)
 
     def _named_parameters(self, prefix):
@@ -187,11 +190,15 @@ class Layer(Module):
                         for j in range(nout)]
 
     def __call__(self, x):
-        """`x`: a sequence of `nin` Values or numbers -> a list of `nout` Values."""
+        """`x`: a sequence of `nin` Values or numbers -> a list of `nout` Values. Raises ValueError on a wrong
+        length and TypeError for anything but a sequence (a single Value included)."""
+        _check_inputs(x, "Layer")
         if len(x) != self.nin:
             raise ValueError(f"Layer: expected {self.nin} inputs, got {len(x)}")
-        x = _values(x, "dot")  # once for all the neurons: numbers become constant leaves once, not nout times
-        return [n._forward(x) for n in self.neurons]
+        # Once for all the neurons: numbers become constant leaves, and the inputs' data is read, once.
+        x = _values(x, "Layer input")
+        xd = [v.data for v in x]
+        return [n._forward(x, xd) for n in self.neurons]
 
     def _named_parameters(self, prefix):
         for j, n in enumerate(self.neurons):
@@ -199,6 +206,12 @@ class Layer(Module):
 
     def __repr__(self):
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
+
+
+def _check_inputs(x, where):
+    if isinstance(x, (Value, int, float, str)) or not hasattr(x, "__len__"):
+        raise TypeError(f"{where}: expected a list of inputs (Values or numbers), got {type(x).__name__} "
+                        f"{_short_repr(x)}" + (" (for one input, pass [x])" if isinstance(x, Value) else ""))
 
 
 def _rows(given, n, what):
@@ -240,7 +253,8 @@ class MLP(Module):
         ]
 
     def __call__(self, x):
-        """`x`: a sequence of `nin` Values or numbers -> a list of ``nouts[-1]`` Values."""
+        """`x`: a sequence of `nin` Values or numbers -> a list of ``nouts[-1]`` Values. Raises as `Layer`."""
+        _check_inputs(x, "MLP")
         for layer in self.layers:
             x = layer(x)
         return x
@@ -258,7 +272,7 @@ class Embedding(Module):
     """A lookup table of `num_embeddings` rows, each a list of `embedding_dim` Values (``C`` in the
     makemore notes). Initialised from N(0, 1) as ``torch.nn.Embedding``, or from `weights` (rows of numbers).
 
-    ``emb(i)`` returns row i itself (the same Value objects), so a row used several times receives every
+    ``emb(i)`` returns row i as a new list of the table's own Values (not copies), so a row used several times receives every
     gradient contribution. ``emb.lookup(contexts)``: `contexts` is B lists of `block` indices; returns B
     lists of ``block * embedding_dim`` Values, each example's rows concatenated (``C[X]`` flattened per
     example). Parameters are named ``weight.{i}.{j}``. A non-integer index raises TypeError and an index
@@ -278,8 +292,9 @@ class Embedding(Module):
         self.weight = [[_parameter(x, "Embedding weight") for x in row] for row in rows]
 
     def __call__(self, index):
-        """Row `index` (a list of `embedding_dim` Values: the table's own, not copies)."""
-        return self.weight[self._check_index(index, "Embedding:")]
+        """Row `index`: a new list of `embedding_dim` Values, the table's own (so gradients reach the table,
+        and extending the list, ``x += emb(1)``, leaves the table as it is)."""
+        return list(self.weight[self._check_index(index, "Embedding:")])
 
     def lookup(self, contexts):
         """`contexts`: B sequences of `block` indices -> B flat lists of ``block * embedding_dim`` Values,

@@ -8,34 +8,31 @@ import re
 import pytest
 
 from micrograd_lite import GradcheckError, MLP, Value, gradcheck, mse, numerical_grad
-from micrograd_lite.engine import _result
+from micrograd_lite.engine import _node
 
 
-# ---- hand-built nodes whose backward function is deliberately wrong, built as engine.py builds ops --------
-def _sin_backward_wrong(node):
-    a = node.parents[0]
-    a.grad += math.sin(a.data) * node.grad  # the bug: d(sin a)/da is cos a
-
-
+# ---- hand-built nodes whose backward closure is deliberately wrong, built as engine.py builds ops ---------
 def bad_sin(a):
-    return _result(math.sin(a.data), (a,), "sin", _sin_backward_wrong)
+    def _backward(g):
+        a.grad += math.sin(a.data) * g  # the bug: d(sin a)/da is cos a
+    return _node(math.sin(a.data), (a,), "sin", _backward)
 
 
 def scaled_identity(a, scale, slope):
     """The value scale * a, with a backward that claims the derivative `slope`."""
-    def backward(node):
-        node.parents[0].grad += slope * node.grad
-    return _result(scale * a.data, (a,), "scale", backward)
+    def _backward(g):
+        a.grad += slope * g
+    return _node(scale * a.data, (a,), "scale", _backward)
 
 
 def drifting_identity(a):
     """The value a with derivative 1 on the first backward(), 2 on the second: a backward with state."""
     calls = []
 
-    def backward(node):
+    def _backward(g):
         calls.append(1)
-        node.parents[0].grad += len(calls) * node.grad
-    return _result(a.data, (a,), "drift", backward)
+        a.grad += len(calls) * g
+    return _node(a.data, (a,), "drift", _backward)
 
 
 # ---- numerical_grad ---------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ def test_layer_converts_its_input_once_and_keeps_the_engine_modes():
     assert firsts[0] is firsts[1]  # the number 1.0 became one constant leaf, shared by both neurons
     with no_grad():
         assert all(o.parents == () for o in layer(x))
-    with pytest.raises(TypeError, match="dot: .*str 'x'"):
+    with pytest.raises(TypeError, match="Layer input: .*str 'x'"):
         layer([1.0, "x", 3.0])
 
 
