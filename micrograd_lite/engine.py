@@ -345,7 +345,7 @@ def _dot(ws, xs, bias, xd=None):
     wd = [w.data for w in ws]
     if xd is None:
         xd = [x.data for x in xs]
-    total = sum(map(_mul, wd, xd))
+    total = sum(map(_mul, wd, xd), 0.0)
 
     def _backward(g, ws=ws, xs=xs, wd=wd, xd=xd, bias=bias):
         for w, x, wv, xv in zip(ws, xs, wd, xd):
