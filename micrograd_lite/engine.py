@@ -249,21 +249,25 @@ class Value:
 
     @staticmethod
     def logsumexp(values):
-        """``log(sum_i exp(values[i]))`` as one node, computed as m + log sum exp(v_i - m) with m the largest
-        value, so no exponent exceeds 0. Raises ValueError for an empty sequence."""
+        """``log(sum_i exp(values[i]))`` as one node, computed as m + log(1 + sum_{i != k} exp(v_i - m)) with m =
+        v_k the largest value, so no exponent exceeds 0. Raises ValueError for an empty sequence."""
         vals = _values(values, "Value.logsumexp")
         if not vals:
             raise ValueError("Value.logsumexp: needs at least one value")
         xs = [v.data for v in vals]
         m = max(xs)
         es = [math.exp(x - m) for x in xs]  # NaN where m is infinite (inf - inf): so is the gradient
-        s = sum(es)
+        i = xs.index(m) if m == m else 0
+        es[i] = 0.0  # the largest term is exactly 1: log1p of the others keeps the digits log(1 + tiny) loses
+        rest = sum(es)
+        es[i] = 1.0
+        s = 1.0 + rest
 
         def _backward(g, vals=vals, es=es, s=s):
             g = g / s
             for v, e in zip(vals, es):
                 v.grad += e * g  # d/dv_i = exp(v_i - m) / s = softmax(values)_i
-        return _node(m if math.isinf(m) else m + math.log(s), tuple(vals), "logsumexp", _backward)
+        return _node(m if math.isinf(m) else m + math.log1p(rest), tuple(vals), "logsumexp", _backward)
 
     # ---- backpropagation --------------------------------------------------------------------------------
     def backward(self, gradient=1.0):

@@ -38,6 +38,8 @@ OPS = [
     ("tanh", lambda a: a.tanh(), [(0.3,), (-1.7,)], math.tanh, lambda a: [1 - math.tanh(a) ** 2]),
     ("sigmoid", lambda a: a.sigmoid(), [(0.3,), (-4.0,)], sig, lambda a: [sig(a) * (1 - sig(a))]),
     ("relu", lambda a: a.relu(), [(0.3,), (-0.4,)], lambda a: max(a, 0.0), lambda a: [float(a > 0)]),
+    ("sqrt", lambda a: a.sqrt(), [(2.0,), (0.09,)], math.sqrt, lambda a: [0.5 / math.sqrt(a)]),
+    ("abs", lambda a: abs(a), [(1.5,), (-0.4,)], abs, lambda a: [1.0 if a > 0 else -1.0]),
     ("sum", lambda a, b, c: Value.sum([a, b, c], 2.0), [(1.0, -2.0, 0.5)], lambda a, b, c: a + b + c + 2,
      lambda a, b, c: [1.0, 1.0, 1.0]),
     ("dot", lambda w1, w2, x1, x2, b: Value.dot([w1, w2], [x1, x2], b), [(0.1, -0.2, 0.3, 0.4, 0.5)],
@@ -496,3 +498,85 @@ def test_detect_anomaly_still_checks_under_no_grad():
         with pytest.raises(FloatingPointError, match=r"^detect_anomaly: - produced nan"):
             Value(math.inf) - math.inf
         assert (Value(1.0) + 1).parents == ()
+
+
+# ---- the closures: gradients at the point the graph was built -----------------------------------------------
+@pytest.mark.parametrize("f, x, value, derivative", CASES)
+def test_changing_data_after_the_forward_pass_does_not_change_the_gradients(f, x, value, derivative):
+    # What an optimizer step between forward and backward does: every closure kept the numbers it needs,
+    # so backward() gives the gradients at the point where the graph was built, never a mixture.
+    inputs = [Value(v) for v in x]
+    out = f(*inputs)
+    for v in inputs:
+        v.data = v.data * 1.5 + 0.25
+    out.backward()
+    assert [v.grad for v in inputs] == pytest.approx(derivative(*x), rel=1e-12, abs=1e-15)
+
+
+def test_an_optimizer_step_between_forward_and_backward():
+    # The probe of issue 11: backward on the old graph after SGD moved w gives d/dw at the old w.
+    w = Value(0.5)
+    y = (w * w * 3.0).tanh()
+    expected = 6 * 0.5 * (1 - math.tanh(0.75) ** 2)
+    w.data -= 0.3  # as SGD.step() would
+    y.backward()
+    assert w.grad == pytest.approx(expected, rel=1e-15)
+
+
+def test_each_node_has_its_own_backward_closure_that_never_refers_to_the_node():
+    a, b = Value(1.0), Value(2.0)
+    p, q = a * b, b * a
+    assert p._backward is not q._backward and p._backward.__code__ is q._backward.__code__
+    for node in (p, q, (a + b).tanh(), Value.dot([a], [b], a), Value.logsumexp([a, b])):
+        kept = list(node._backward.__defaults__ or ()) + [c.cell_contents for c in node._backward.__closure__ or ()]
+        assert all(k is not node for k in kept)
+
+
+# ---- PyTorch habits -----------------------------------------------------------------------------------------
+def test_float_item_and_comparisons_read_data():
+    v = Value(2.5)
+    assert float(v) == 2.5 and v.item() == 2.5 and type(float(v)) is float
+    assert math.isnan(float(Value(math.nan)))
+    assert v < 3 and v <= 2.5 and v > 2 and v >= Value(2.5) and not v > Value(2.5)
+    assert sorted([Value(3.0), Value(1.0), v], key=float)[0].data == 1.0
+    assert max([Value(1.0), v]) is v
+    assert v != Value(2.5) and v == v  # identity: graphs keep nodes in sets and dicts
+    assert len({v, Value(2.5)}) == 2
+    with pytest.raises(TypeError, match=r"^<: expected an int, float or Value, got str 'a'$"):
+        v < "a"
+
+
+def test_abs_is_differentiable_with_pytorchs_sign_at_zero():
+    for x, expected in [(-2.0, -1.0), (3.0, 1.0), (0.0, 0.0), (-0.0, 0.0)]:
+        v = Value(x)
+        y = abs(v)
+        y.backward()
+        assert y.data == abs(x) and v.grad == expected and y.op == "abs"
+    v = Value(math.nan)
+    abs(v).backward()
+    assert math.isnan(v.grad)
+
+
+def test_sqrt_values_domain_and_the_infinite_slope_at_zero():
+    v = Value(0.0)
+    v.sqrt().backward()
+    assert v.grad == math.inf  # as torch.sqrt's gradient at 0
+    with pytest.raises(ValueError, match=r"^sqrt: argument must be >= 0, got -1\.0$"):
+        Value(-1.0).sqrt()
+    assert math.isnan(Value(math.nan).sqrt().data)
+
+
+@pytest.mark.parametrize("bad, where", [
+    (lambda: Value.sum(5), r"Value\.sum: expected a list of Values or numbers, got int 5"),
+    (lambda: Value.logsumexp(None), r"Value\.logsumexp: expected a list of Values or numbers, got NoneType None"),
+    (lambda: Value.sum(Value(1.0)), r"Value\.sum: expected a list .*, got Value .* \(wrap one in a list: \[v\]\)"),
+    (lambda: Value.dot(Value(1.0), [1.0]), r"Value\.dot weights: expected a list of Values or numbers, got Value"),
+])
+def test_a_list_argument_that_is_not_a_list_names_the_function(bad, where):
+    with pytest.raises(TypeError, match="^" + where):
+        bad()
+
+
+def test_dot_takes_iterators():
+    out = Value.dot(iter([Value(1.0), 2.0]), iter([3.0, Value(4.0)]))
+    assert out.data == 11.0

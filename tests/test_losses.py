@@ -71,3 +71,40 @@ def test_loss_errors():
         cross_entropy([[Value(0.0)], [Value(1.0)]], [0])
     with pytest.raises(ValueError, match="reduction must be"):
         cross_entropy([Value(0.0)], 0, reduction="avg")
+
+
+# ---- the softmax family keeps float64's digits at any scale ---------------------------------------------------
+def reference_log_softmax(logits):
+    """log_softmax of the float logits, computed with 60 significant digits (decimal) from their exact values,
+    then rounded once to a float: the number a perfect float64 implementation returns."""
+    from decimal import Decimal, localcontext
+    with localcontext() as ctx:
+        ctx.prec = 60
+        z = [Decimal(x) for x in logits]
+        m = max(z)
+        lse = sum((zi - m).exp() for zi in z).ln()
+        return [float((zi - m) - lse) for zi in z]
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e3, 1e9, 1e12, 1e16, -1e16])
+@pytest.mark.parametrize("offsets", [(0.0, 2.0, -4.0), (0.0, 0.0), (8.0, -16.0, 0.0, 2.0)])
+def test_log_softmax_cross_entropy_and_softmax_are_exact_at_every_scale(scale, offsets):
+    logits = [scale + d for d in offsets]  # even offsets: exact at 1e16, where floats are 2 apart
+    expected = reference_log_softmax(logits)
+    got = [v.data for v in log_softmax(logits)]
+    assert got == pytest.approx(expected, rel=1e-15, abs=0)
+    for t in range(len(logits)):
+        assert cross_entropy(logits, t).data == pytest.approx(-expected[t], rel=1e-15, abs=0)
+    probs = [v.data for v in softmax(logits)]
+    assert probs == pytest.approx([math.exp(e) for e in expected], rel=1e-15) and sum(probs) == pytest.approx(1.0)
+
+
+def test_softmax_of_two_equal_huge_logits_is_one_half_each():
+    assert [v.data for v in softmax([1e16, 1e16])] == [0.5, 0.5]
+
+
+def test_cross_entropy_gradient_stays_softmax_minus_one_hot_at_large_scale():
+    zs = [Value(1e12 + d) for d in (0.0, 2.0, -4.0)]
+    cross_entropy(zs, 1).backward()
+    p = [math.exp(x) for x in reference_log_softmax([z.data for z in zs])]
+    assert [z.grad for z in zs] == pytest.approx([p[0], p[1] - 1.0, p[2]], rel=1e-14, abs=1e-16)

@@ -139,6 +139,25 @@ def test_embedding_rows_are_the_tables_own_values():
     assert len(emb.parameters()) == 6 and repr(emb) == "Embedding(3, 2)"
 
 
+def test_extending_a_returned_row_leaves_the_table_as_it_is():
+    emb = Embedding(3, 2, weights=[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
+    before = emb.state_dict()
+    x = emb(0)
+    x += emb(1)  # a context of two tokens, built as a learner would
+    assert len(x) == 4 and len(emb.weight[0]) == 2 and emb.state_dict() == before
+    assert emb(0) is not emb(0) and emb(0)[1] is emb.weight[0][1]
+
+
+@pytest.mark.parametrize("model", [MLP(2, [3, 1], rng=0), Layer(2, 3, rng=0), Neuron(2, rng=0)])
+def test_a_single_value_where_a_list_of_inputs_is_expected_says_what_was_expected(model):
+    name = type(model).__name__
+    with pytest.raises(TypeError, match=rf"^{name}: expected a list of inputs \(Values or numbers\), got Value "
+                                        r"Value\(data=1\.0, grad=0\.0\) \(for one input, pass \[x\]\)$"):
+        model(Value(1.0))
+    with pytest.raises(TypeError, match=rf"^{name}: expected a list of inputs \(Values or numbers\), got float 1\.0$"):
+        model(1.0)
+
+
 def test_embedding_initialisation_is_standard_normal_and_reproducible():
     a = [p.data for p in Embedding(50, 4, rng=3).parameters()]
     assert a == [p.data for p in Embedding(50, 4, rng=random.Random(3)).parameters()]

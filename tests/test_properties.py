@@ -39,12 +39,13 @@ def away_from_zero(lo, hi):
 
 
 ANY = floats(-100, 100)
+KINKED = ("relu", "abs")  # ops whose derivative jumps where their input changes sign
 
 
 def smooth_at(f, xs, eps=EPS, bound=BOUND):
     """True when finite differences of `f` at `xs` are meaningful: at xs and at every xs +- eps e_i, `f`
-    evaluates without overflow, every node of its graph stays within [-bound, bound] and every relu's input
-    has the same sign (-1, 0 or +1) at all those points, so no kink lies between them."""
+    evaluates without overflow, every node of its graph stays within [-bound, bound] and every relu's or abs's
+    input has the same sign (-1, 0 or +1) at all those points, so no kink lies between them."""
     points = [list(xs)] + [[x + s * eps if j == i else x for j, x in enumerate(xs)]
                            for i in range(len(xs)) for s in (1, -1)]
     signs = set()
@@ -55,7 +56,7 @@ def smooth_at(f, xs, eps=EPS, bound=BOUND):
             return False
         if not all(abs(n.data) <= bound for n in nodes):  # NaN fails too
             return False
-        signs.add(tuple((n.parents[0].data > 0) - (n.parents[0].data < 0) for n in nodes if n.op == "relu"))
+        signs.add(tuple((n.parents[0].data > 0) - (n.parents[0].data < 0) for n in nodes if n.op in KINKED))
     return len(signs) == 1
 
 
@@ -110,6 +111,16 @@ def test_log(a):
 @given(a=away_from_zero(1e-3, 100))
 def test_relu(a):
     assert gradcheck(lambda x: x.relu(), [a])
+
+
+@given(a=away_from_zero(1e-3, 100))
+def test_abs(a):
+    assert gradcheck(lambda x: abs(x), [a])
+
+
+@given(a=floats(0.01, 1000))
+def test_sqrt(a):
+    assert gradcheck(lambda x: x.sqrt(), [a])
 
 
 @given(xs=st.lists(ANY, min_size=1, max_size=5), start=ANY, start_is_value=st.booleans())
@@ -173,7 +184,7 @@ def _dot(*v):
 APPLY = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow,
     "neg": operator.neg, "exp": Value.exp, "log": Value.log, "tanh": Value.tanh, "sigmoid": Value.sigmoid,
-    "relu": Value.relu, "sum": lambda *v: Value.sum(v), "dot": _dot, "logsumexp": lambda *v: Value.logsumexp(v),
+    "relu": Value.relu, "abs": abs, "sqrt": Value.sqrt, "sum": lambda *v: Value.sum(v), "dot": _dot, "logsumexp": lambda *v: Value.logsumexp(v),
 }
 # Binding strength, as in Python, for printing only the parentheses a formula needs.
 PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4}
@@ -254,7 +265,7 @@ def render(out):
 
 # The choices a DAG step makes; the first is what shrinking aims for. "**k" raises to a number, "**v" to a
 # Value; integer k in (2, 3) takes any base, every other k a positive one.
-STEP_OPS = ["+", "-", "*", "/", "neg", "**k", "**v", "exp", "log", "tanh", "sigmoid", "relu",
+STEP_OPS = ["+", "-", "*", "/", "neg", "**k", "**v", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs",
             "sum", "dot", "logsumexp"]
 EXPONENTS = [2, 3, 0.5, -1, 1.5, -2, -0.5]
 
@@ -286,14 +297,14 @@ def expressions(draw, n_inputs, max_steps=16):
         elif kind == "**v":
             base, exponent = ordered(a, pick())
             node = Expr("**", (positive(base), exponent))
-        elif kind == "log":
-            node = Expr("log", (positive(a),))
+        elif kind in ("log", "sqrt"):
+            node = Expr(kind, (positive(a),))
         elif kind in ("sum", "logsumexp"):
             node = Expr(kind, (a, *(pick() for _ in range(draw(st.integers(0, 2))))))
         elif kind == "dot":
             n = draw(st.integers(1, 2))
             node = Expr("dot", (a, *(pick() for _ in range(2 * n - 1 + draw(st.integers(0, 1))))))
-        else:  # neg, exp, tanh, sigmoid, relu: any operand (smooth_at rejects overflow and relu kinks)
+        else:  # neg, exp, tanh, sigmoid, relu, abs: any operand (smooth_at rejects overflow and kinks)
             node = Expr(kind, (a,))
         pool.append(node)
     return pool[-1]
@@ -391,8 +402,8 @@ def test_gradient_is_linear(combination):
 EXPLORE = settings(database=None, derandomize=True, max_examples=2000, phases=[Phase.generate])
 
 
-@pytest.mark.parametrize("op", ["+", "-", "*", "/", "neg", "**number", "**Value", "exp", "log", "tanh",
-                                "sigmoid", "relu", "sum", "dot", "logsumexp"])
+@pytest.mark.parametrize("op", ["+", "-", "*", "/", "neg", "**number", "**Value", "exp", "log", "sqrt", "tanh",
+                                "sigmoid", "relu", "abs", "sum", "dot", "logsumexp"])
 def test_dag_strategy_reaches_every_op(op):
     def uses(case):
         for e in walk(case.out):
