@@ -68,7 +68,8 @@ def test_file_is_readable_json_with_special_values_as_strings(tmp_path):
 def test_checksum_is_the_sha256_of_the_file_without_its_sha256_line(tmp_path):
     save(MLP(2, [2], rng=0), tmp_path / "m.json")
     lines = (tmp_path / "m.json").read_bytes().splitlines(keepends=True)
-    assert lines[2].startswith(b' "sha256": "') and len(lines) == 3 + 6  # the first parameter shares a line with "parameters"
+    # 3 lines of header (the first parameter shares the "parameters" line) and one per parameter
+    assert lines[2].startswith(b' "sha256": "') and len(lines) == 3 + 6
     doc = json.loads(b"".join(lines))
     assert hashlib.sha256(b"".join(lines[:2] + lines[3:])).hexdigest() == doc["sha256"]
 

@@ -265,7 +265,8 @@ def test_common_mistakes_name_the_class_the_argument_and_what_was_expected():
     with pytest.raises(TypeError, match=r"^MLP nouts: expected a list of layer widths such as \[16, 1\], got int 3 "
                                         r"\(for one layer of 3 outputs, pass \[3\]\)$"):
         MLP(2, 3)
-    with pytest.raises(TypeError, match=r"^MLP nouts: expected a list of layer widths such as \[16, 1\], got str '31'$"):
+    with pytest.raises(TypeError, match=r"^MLP nouts: expected a list of layer widths such as \[16, 1\], "
+                                        r"got str '31'$"):
         MLP(2, "31")
     with pytest.raises(TypeError, match=r"^MLP nouts\[1\]: expected an int, got float 2.0$"):
         MLP(2, [3, 2.0])
