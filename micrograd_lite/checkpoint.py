@@ -5,20 +5,25 @@ is bit-exact, -0.0 and subnormals included. JSON has no NaN or infinity, so they
 "inf", "-inf" and "nan"; a NaN whose bits differ from Python's ``float("nan")`` (the sign bit, set on the NaN
 that x86 arithmetic such as ``inf - inf`` produces, or a payload) is written as "nan:0x" and its 16 hex
 digits, so it too reads back bit for bit.
+A SHA-256 checksum of the content is stored in the file and checked by `load` before the model is touched.
 A checkpoint is written to a temporary file in the same folder, flushed to disk, and renamed over the
-target, so a crash or a full disk leaves the previous file intact, never a half-written one.
+target, so a crash, a ``kill -9`` or a full disk leaves the previous file intact, never a half-written one;
+the next `save` to the same path removes a temporary file that a killed process left.
 """
 
+import errno
+import hashlib
 import json
 import math
 import os
 import secrets
+import stat
 import struct
 
 __all__ = ["save", "load", "CheckpointError"]
 
 FORMAT = "micrograd_lite.checkpoint"
-VERSION = 1
+VERSION = 2  # 2 added the "sha256" entry; version 1 files are still read
 _SPECIAL = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 _NAN_BITS = struct.unpack("<Q", struct.pack("<d", math.nan))[0]
 
@@ -65,52 +70,153 @@ def _decode(v):
 def save(module, path):
     """Write ``module.state_dict()`` to `path` (JSON) atomically. Returns `path`.
 
-    The file is {"format": "micrograd_lite.checkpoint", "version": 1, "parameters": {name: float}}, with
-    the file's permissions what ``open(path, "w")`` would give. On any error (a full disk, an interrupt)
-    the previous file at `path`, if one exists, is left as it was and no temporary file remains.
-    Raises IsADirectoryError when `path` is a folder, FileNotFoundError when its folder does not exist."""
+    The file is ``{"format": "micrograd_lite.checkpoint", "version": 2, "sha256": digest, "parameters":
+    {name: float}}``, where `digest` is the SHA-256 of the same document without its "sha256" entry, in
+    the same layout (`load` checks it, so any change to the file is detected).
+
+    Like ``open(path, "w")``: a symbolic link is written through (its target gets the new content, the link
+    stays), an existing file keeps its permission bits, and a new file gets 0o666 less the umask.
+    The text goes to a temporary file in the same folder, is flushed to disk, renamed over the target, and
+    the folder is flushed too, so the rename survives a power cut. On any error before the rename (a full
+    disk, an interrupt) the previous file is left as it was and the temporary file is removed; if the
+    process is killed instead, its temporary file (``.mglite-<hash>-<pid>-<random>.tmp``, a short name
+    whatever the length of `path`'s) is removed by the next `save` to the same path.
+    Raises IsADirectoryError when `path` is a folder, FileNotFoundError when its folder does not exist, and
+    OSError from the file system (including, after the rename, from flushing the folder)."""
     if os.path.isdir(path):
         raise IsADirectoryError(f"save: {path} is a folder; give a file name")
-    doc = {"format": FORMAT, "version": VERSION,
-           "parameters": {k: _encode(v) for k, v in module.state_dict().items()}}
-    text = json.dumps(doc, indent=1, allow_nan=False)
-    folder = os.path.dirname(os.path.abspath(path))
+    target = _resolve(path)
+    folder = os.path.dirname(target)
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"save: folder {folder} does not exist")
-    fd, tmp = _create_temporary(folder, os.path.basename(path))
+    params = {k: _encode(v) for k, v in module.state_dict().items()}
+    data = _render(params, hashlib.sha256(_render(params, None)).hexdigest())
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = None
+    prefix = _temporary_prefix(target)
+    _remove_stale(folder, prefix)
+    tmp = fd = None
+    try:
+        # Created inside the try, so an interrupt at any point after the name is chosen removes the file.
+        while fd is None:
+            tmp = os.path.join(folder, f"{prefix}{os.getpid()}-{secrets.token_hex(4)}.tmp")
+            try:
+                # 0o666 less the umask, as open(path, "w") gives; O_EXCL: the file is new.
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            except FileExistsError:
+                tmp = None
+        with os.fdopen(fd, "wb") as f:
+            fd = None  # the file object closes it from now on
+            if mode is not None:
+                _chmod(f.fileno(), tmp, mode)
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())  # on disk before the rename, so the rename never exposes an empty file
-        os.replace(tmp, path)  # atomic on POSIX and Windows: readers see the old file or the new one
+        os.replace(tmp, target)  # atomic on POSIX and Windows: readers see the old file or the new one
+        tmp = None
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:  # already gone; the original error is the one to report
-            pass
+        if fd is not None:
+            os.close(fd)
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:  # already gone; the original error is the one to report
+                pass
         raise
+    _sync_folder(folder)
     return path
 
 
-def _create_temporary(folder, name):
-    """Create a new empty file ``.{name}.{random}.tmp`` in `folder`; returns (file descriptor, path).
+def _render(params, digest):
+    """The file's bytes: the document in `save`'s layout, with a "sha256" entry when `digest` is not None
+    (None: the payload the digest is computed over). Raises ValueError for a float JSON cannot hold."""
+    doc = {"format": FORMAT, "version": VERSION}
+    if digest is not None:
+        doc["sha256"] = digest
+    doc["parameters"] = params
+    # One entry per line through the separator, not `indent`: json's C encoder, which `indent` turns off.
+    return (json.dumps(doc, separators=(",\n ", ": "), allow_nan=False) + "\n").encode("ascii")
 
-    Made with mode 0o666 less the umask, as ``open(path, "w")`` would (tempfile.mkstemp would make it
-    private, 0o600); O_EXCL guarantees the file is new."""
-    while True:
-        tmp = os.path.join(folder, f".{name}.{secrets.token_hex(6)}.tmp")
-        try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
-        except FileExistsError:
-            continue
+
+def _resolve(path):
+    """The file ``open(path, "w")`` would write: `path` absolute, with its symbolic links followed."""
+    target = os.path.realpath(path)
+    if os.path.islink(target):  # a loop of links, which realpath leaves unresolved
+        raise OSError(errno.ELOOP, "save: too many levels of symbolic links", os.fspath(path))
+    return target
+
+
+def _temporary_prefix(target):
+    """``.mglite-<12 hex digits>-``: the start of the names of `target`'s temporary files. A hash of the
+    file name rather than the name itself, so a name of up to 255 bytes, the usual limit, still works."""
+    name = os.path.basename(target).encode("utf-8", "surrogateescape")
+    return f".mglite-{hashlib.sha256(name).hexdigest()[:12]}-"
+
+
+def _remove_stale(folder, prefix):
+    """Remove the temporary files that saves to the same target left when their process was killed."""
+    for entry in os.scandir(folder):
+        name = entry.name
+        if name.startswith(prefix) and name.endswith(".tmp"):
+            pid = name[len(prefix):-4].split("-")[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                try:
+                    os.unlink(entry.path)
+                except OSError:  # removed by another save meanwhile, or not ours to remove
+                    pass
+
+
+def _alive(pid):
+    """Whether process `pid` runs (a temporary file of a live save, maybe in another thread or process,
+    must stay). Off POSIX there is no cheap test; Windows refuses to remove a file that a live save holds
+    open, which `_remove_stale` relies on instead."""
+    if os.name != "posix":
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it exists, and belongs to another user
+        return True
+    return True
+
+
+def _chmod(fd, path, mode):
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:
+        os.chmod(path, mode)
+
+
+def _sync_folder(folder):
+    """Flush `folder`'s entries to disk, so the rename itself survives a power cut (POSIX; Windows cannot
+    open a folder, and NTFS journals renames). File systems that cannot sync a folder are skipped."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    except OSError as e:
+        if e.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
 
 
 def load(module, path, strict=True):
     """Read a checkpoint written by `save` into `module` (via ``load_state_dict``; nothing changes on
-    error). Returns `module`. Raises FileNotFoundError (no such file), IsADirectoryError (a folder),
-    CheckpointError for a file that is corrupt, truncated or of another format (naming the file and the
-    problem), and nn.StateDictError when the names do not fit the module."""
+    error). Returns `module`.
+
+    A version 2 file must be byte for byte what `save` wrote: its "sha256" entry is checked against its
+    content before any parameter is read, so damage of any kind (a flipped bit that still parses as JSON,
+    an edit) is refused. Version 1 files, written before checksums existed, have none and are still read;
+    damage that leaves their JSON and their values well formed goes undetected there (save them again to
+    add a checksum).
+    Raises FileNotFoundError (no such file), IsADirectoryError (a folder), CheckpointError for a file that
+    is corrupt, truncated or of another format (naming the file and the problem), and nn.StateDictError
+    when the names do not fit the module."""
     with open(path, "rb") as f:
         raw = f.read()
     try:
@@ -120,8 +226,11 @@ def load(module, path, strict=True):
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("parameters"), dict):
         raise CheckpointError(f"load: {path} is not a micrograd_lite checkpoint")
     version = doc.get("version")
-    if type(version) is not int or version != VERSION:
-        raise CheckpointError(f"load: {path} has checkpoint version {version!r}, expected {VERSION}")
+    if type(version) is not int or version not in (1, VERSION):
+        raise CheckpointError(f"load: {path} has checkpoint version {version!r}, expected 1 or {VERSION}")
+    if version == VERSION and not _intact(doc, raw):
+        raise CheckpointError(f"load: {path} is corrupt: its content does not match its SHA-256 checksum "
+                              f"(the file was damaged or edited after save wrote it)")
     params, bad = {}, []
     for name, v in doc["parameters"].items():
         x = _decode(v)
@@ -132,3 +241,15 @@ def load(module, path, strict=True):
         raise CheckpointError(f"load: {path} is corrupt: parameters that are not floats: " + ", ".join(bad))
     module.load_state_dict(params, strict=strict)
     return module
+
+
+def _intact(doc, raw):
+    """Whether `raw` is exactly the file `save` writes for `doc`'s parameters, checksum included."""
+    digest = doc.get("sha256")
+    if not isinstance(digest, str):
+        return False
+    try:
+        return (_render(doc["parameters"], digest) == raw
+                and hashlib.sha256(_render(doc["parameters"], None)).hexdigest() == digest)
+    except ValueError:  # a number JSON cannot write back, e.g. 1e999 read as inf
+        return False

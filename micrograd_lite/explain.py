@@ -114,7 +114,9 @@ def chain_rule(root, leaf, *, through="labelled", max_paths=MAX_PATHS):
     `through` picks the nodes the chain stops at, i.e. the variables that appear in the factors:
       - ``'labelled'`` (default): the nodes with a label (plus root and leaf). Unlabelled nodes between two
         of them are collapsed: the factor ∂A/∂B is then the derivative through them, summed over their
-        sub-paths. Use labels to say which variables you want to see.
+        sub-paths. Use labels to say which variables you want to see. When no labelled node lies between
+        root and leaf, every node is shown instead (as ``'all'``), unless that makes more than `max_paths`
+        paths: then the one factor is the gradient itself.
       - ``'all'``: every node; each factor is one op's local derivative.
       - an iterable of Values: exactly those nodes (plus root and leaf), whatever their labels. The Mazur
         demo passes out_o1, net_o1, ... to read as the notes do: they write ∂E_total/∂out_o1 = 0.741365 as
@@ -141,11 +143,22 @@ def chain_rule(root, leaf, *, through="labelled", max_paths=MAX_PATHS):
     on_path = on_paths(order, [leaf]) if leaf in index else set()
     stops = _stops(through, on_path, root, leaf)
     local = {n: [(p, d) for p, d in local_derivatives(n) if p in on_path] for n in on_path if n is not leaf}
-    segments = {s: _segment(s, stops, local, index) for s in stops if s is not leaf}
     rank = _preorder(root)  # list the stops below a node in operand order, depth first: o1 before o2
-    segments = {s: dict(sorted(seg.items(), key=lambda item: rank[item[0]])) for s, seg in segments.items()}
 
-    count = _count_paths(root, leaf, stops, segments, index)
+    def stop_graph(stops):
+        """({stop: {next stop: factor}}, number of root-to-leaf paths) for the chain stopping at `stops`."""
+        segments = {s: _segment(s, stops, local, index) for s in stops if s is not leaf}
+        segments = {s: dict(sorted(seg.items(), key=lambda item: rank[item[0]])) for s, seg in segments.items()}
+        return segments, _count_paths(root, leaf, stops, segments, index)
+
+    segments, count = stop_graph(stops)
+    if (isinstance(through, str) and through == "labelled" and stops == {root, leaf} and count == 1
+            and root is not leaf and not any(p is leaf for p in root.parents)):
+        # No labelled node in between: the one factor would only restate the gradient (∂y/∂x = ∂y/∂x = ...),
+        # so show the path through the unlabelled nodes' ops, when there are few enough paths to list.
+        every = stop_graph(on_path)
+        if every[1] <= max_paths:
+            segments, count = every
     if count > max_paths:
         raise TooManyPathsError(
             f"chain_rule: {count:,} paths from {names[root]} down to {names[leaf]}, more than "
@@ -173,6 +186,10 @@ def format_breakdown(b, decimals=6):
     symbols = [" × ".join(f"∂{n[u]}/∂{n[d]}" for u, d in zip(p.nodes, p.nodes[1:])) or "1" for p in b.paths]
     numbers = [" × ".join(signed(f) for f in p.factors) or num(1.0) for p in b.paths]
     if len(b.paths) == 1:
+        path = b.paths[0]
+        if len(path.factors) == 1 and not any(p is b.leaf for p in b.root.parents):
+            return (f"{head} = {num(b.gradient)} (through unlabelled nodes only, collapsed into one factor; "
+                    f"label some, or pass through='all', to see the chain)")
         return f"{head} = {symbols[0]} = {numbers[0]} = {num(b.gradient)}"
     pad = " " * len(head)
     lines = [f"{head} = {symbols[0]}"] + [f"{pad} + {s}" for s in symbols[1:]]
@@ -252,17 +269,30 @@ def _count_paths(root, leaf, stops, segments, index):
 
 
 def _enumerate(root, leaf, segments):
-    """Every root-to-leaf path of the stop graph, depth first (iterative: a chain may be thousands deep)."""
+    """Every root-to-leaf path of the stop graph, depth first. Iterative, as a chain may be a million deep,
+    and the path so far is one list grown and shrunk in place, copied only when it reaches the leaf: time
+    linear in the size of the listing, where copying it at every step would be quadratic in the depth."""
+    if root is leaf:
+        return [Path((root,), ())]
     out = []
-    stack = [((root,), ())]
-    while stack:
-        nodes, factors = stack.pop()
-        if nodes[-1] is leaf:
-            out.append(Path(nodes, factors))
-            continue
-        # reversed, so the first segment is popped (and listed) first
-        for nxt, f in reversed(list(segments[nodes[-1]].items())):
-            stack.append((nodes + (nxt,), factors + (f,)))
+    nodes, factors = [root], []
+    todo = [iter(segments[root].items())]  # todo[i]: the next steps not yet taken from nodes[i]
+    while todo:
+        for nxt, f in todo[-1]:
+            nodes.append(nxt)
+            factors.append(f)
+            if nxt is leaf:
+                out.append(Path(nodes, factors))
+                nodes.pop()
+                factors.pop()
+                continue
+            todo.append(iter(segments[nxt].items()))
+            break
+        else:  # every step from nodes[-1] taken: back up one node
+            todo.pop()
+            nodes.pop()
+            if factors:
+                factors.pop()
     return out
 
 

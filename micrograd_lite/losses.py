@@ -5,6 +5,9 @@
 differences, as PyTorch does, so they keep float64's digits at any scale of logits.
 """
 
+import operator
+
+from .checks import check_number, short_repr
 from .engine import Value, _values
 
 __all__ = ["mse", "softmax", "log_softmax", "cross_entropy"]
@@ -15,13 +18,27 @@ def mse(outputs, targets):
     (M. Mazur, "A Step by Step Backpropagation Example", 2015). dE/d outputs[i] = outputs[i] - targets[i].
 
     `outputs`: a list of n Values; `targets`: a list of n numbers or Values. Returns one Value.
-    Raises ValueError when the lengths differ or are 0."""
-    outputs, targets = list(outputs), list(targets)
+    Raises TypeError when either is not a list (a single Value or number included: wrap it, ``[y]``) or
+    an item is not a number or Value, ValueError when the lengths differ or are 0."""
+    outputs, targets = _sequence(outputs, "mse outputs"), _sequence(targets, "mse targets")
     if len(outputs) != len(targets):
         raise ValueError(f"mse: {len(outputs)} outputs but {len(targets)} targets")
     if not outputs:
         raise ValueError("mse: needs at least one output")
+    for what, items in (("outputs", outputs), ("targets", targets)):
+        for i, x in enumerate(items):
+            if not isinstance(x, Value):
+                check_number(x, f"mse {what}[{i}]", "a number or Value")
     return Value.sum([0.5 * (t - o) ** 2 for o, t in zip(outputs, targets)])
+
+
+def _sequence(xs, where):
+    """`xs` as a list; a single Value or number, a str or a non-iterable raises TypeError naming `where`."""
+    if isinstance(xs, (Value, str, bytes)) or not hasattr(xs, "__iter__"):
+        hint = f"; for one, pass [{short_repr(xs)}]" if isinstance(xs, (Value, int, float)) else ""
+        raise TypeError(f"{where}: expected a list of numbers or Values, got {type(xs).__name__} "
+                        f"{short_repr(xs)}{hint}")
+    return list(xs)
 
 
 def log_softmax(logits):
@@ -56,25 +73,48 @@ def cross_entropy(logits, target, reduction="mean"):
     (as in `log_softmax`), so the loss keeps its digits at any scale. Its gradient with respect to the logits is
     ``softmax(logits) - one_hot(target)``.
 
-    Unbatched: `logits` a list of C Values/numbers, `target` an int in [0, C) -> one Value.
-    Batched: `logits` a list of B lists of C, `target` a list of B ints -> the mean over the batch
-    (``reduction='sum'``: the sum). Raises TypeError for a non-int target, IndexError for one outside
-    [0, C), ValueError for mismatched batch sizes or an unknown reduction."""
+    Unbatched: `logits` a list of C Values/numbers, `target` a class index in [0, C) -> one Value.
+    Batched: `logits` a list of B lists of C, `target` a sequence of B class indices -> the mean over the
+    batch (``reduction='sum'``: the sum). As in PyTorch, a class index is any integer: an int, a numpy
+    integer, a numpy array or tuple of them for a batch (anything ``operator.index`` accepts; bool and
+    float are refused). Raises TypeError for a target that is not a class index (or, batched, not a
+    sequence of them), IndexError for one outside [0, C), ValueError for mismatched batch sizes or an
+    unknown reduction."""
     if reduction not in ("mean", "sum"):
         raise ValueError(f"cross_entropy: reduction must be 'mean' or 'sum', got {reduction!r}")
     if logits and isinstance(logits[0], (list, tuple)):
-        target = list(target) if isinstance(target, (list, tuple)) else target
-        if not isinstance(target, list) or len(target) != len(logits):
-            got = len(target) if isinstance(target, list) else type(target).__name__
-            raise ValueError(f"cross_entropy: {len(logits)} rows of logits need {len(logits)} targets, got {got}")
+        target = _targets(target, len(logits))
         total = Value.sum([_one(row, t) for row, t in zip(logits, target)])
         return total * (1.0 / len(logits)) if reduction == "mean" else total
-    return _one(logits, target)
+    return _one(logits, _class_index(target, "target"))
+
+
+def _targets(target, rows):
+    """A batch's targets as a list of `rows` ints."""
+    try:
+        n = None if isinstance(target, (str, bytes)) else len(target)
+    except TypeError:  # no len(), e.g. an int or a 0-d array
+        n = None
+    if n is None:
+        raise TypeError(f"cross_entropy: logits is a batch of {rows} rows, so target must be a sequence of {rows} "
+                        f"class indices, got {type(target).__name__} {short_repr(target)}")
+    if n != rows:
+        raise ValueError(f"cross_entropy: {rows} rows of logits need {rows} targets, got {n}")
+    return [_class_index(t, f"target[{b}]") for b, t in enumerate(target)]
+
+
+def _class_index(t, where):
+    """`t` as an int: ints and int-likes (numpy integers, 0-d integer arrays) pass, bool and float do not."""
+    if not isinstance(t, bool):  # an int to Python, but never a class index here
+        try:
+            return operator.index(t)
+        except TypeError:
+            pass
+    hint = " (a class index, not one-hot or probabilities)" if isinstance(t, (list, tuple)) else ""
+    raise TypeError(f"cross_entropy: {where} must be an int class index, got {type(t).__name__} {short_repr(t)}{hint}")
 
 
 def _one(logits, target):
-    if not isinstance(target, int) or isinstance(target, bool):
-        raise TypeError(f"cross_entropy: target must be an int class index, got {type(target).__name__} {target!r}")
     if not 0 <= target < len(logits):
         raise IndexError(f"cross_entropy: target {target} out of range for {len(logits)} classes")
     shifted = _shifted(logits, "cross_entropy")

@@ -12,7 +12,11 @@ from numbers import Integral
 from .checks import check_number as _check_number, short_repr as _short_repr
 from .engine import Value, _dot, _values
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "Embedding", "ACTIVATIONS", "StateDictError"]
+__all__ = ["Module", "Neuron", "Layer", "MLP", "Embedding", "ACTIVATIONS", "StateDictError", "MAX_PARAMETERS"]
+
+# Constructors refuse more parameters than this before allocating any: every parameter is a Python object,
+# so a model of 10**9 would exhaust memory long before it could train. Raise it to build a larger model.
+MAX_PARAMETERS = 10_000_000
 
 # Activation name -> the Value method applied to a neuron's pre-activation (None: linear, no node added).
 ACTIVATIONS = {"tanh": Value.tanh, "sigmoid": Value.sigmoid, "relu": Value.relu, "linear": None}
@@ -103,18 +107,45 @@ def _make_rng(rng):
 
 def _check_size(n, what):
     if not isinstance(n, int) or isinstance(n, bool):
-        raise TypeError(f"{what}: expected an int, got {type(n).__name__} {n!r}")
+        raise TypeError(f"{what}: expected an int, got {type(n).__name__} {_short_repr(n)}")
     if n < 1:
         raise ValueError(f"{what}: must be at least 1, got {n}")
     return n
 
 
+def _check_count(count, call):
+    """Refuse a model of more than `MAX_PARAMETERS` parameters, before any is allocated. `call`: how the
+    user wrote the constructor call, for the message."""
+    if count > MAX_PARAMETERS:
+        raise ValueError(f"{call}: {count:,} parameters, more than micrograd_lite.nn.MAX_PARAMETERS = "
+                         f"{MAX_PARAMETERS:,}; each is a Python object, so this would run out of memory (raise "
+                         f"MAX_PARAMETERS to build it anyway)")
+
+
 def _activation(name, where):
     if name is None:
         name = "linear"
+    if not isinstance(name, str):
+        raise TypeError(f"{where} activation: expected a name, one of {sorted(ACTIVATIONS)}, got "
+                        f"{type(name).__name__} {_short_repr(name)}")
     if name not in ACTIVATIONS:
         raise ValueError(f"{where}: unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
     return name
+
+
+def _check_input(x, nin, where):
+    """`x`, one example: a sequence of `nin` numbers or Values. A wrong length or type raises, naming
+    `where`; a batch (a list of examples) gets a hint to call the model once per example."""
+    if not hasattr(x, "__len__") or isinstance(x, (str, bytes)):
+        raise TypeError(f"{where}: input must be a list of {nin} numbers or Values, got {type(x).__name__} "
+                        f"{_short_repr(x)}" + (f" (for one input, pass [{_short_repr(x)}])"
+                                               if nin == 1 or isinstance(x, Value) else ""))
+    batch = len(x) > 0 and isinstance(x[0], (list, tuple))
+    hint = "; it takes one example: for a batch, call it on each, [model(x) for x in batch]" if batch else ""
+    if len(x) != nin:
+        raise ValueError(f"{where}: expected {nin} inputs, got {len(x)}{hint}")
+    if batch:
+        raise TypeError(f"{where}: input 0 is a {type(x[0]).__name__}, not a number{hint}")
 
 
 def _parameter(x, where):
@@ -135,6 +166,7 @@ class Neuron(Module):
 
     def __init__(self, nin, activation="tanh", *, weights=None, bias=None, rng=None):
         self.nin = _check_size(nin, "Neuron nin")
+        _check_count(nin + 1, f"Neuron({nin})")
         self.activation = _activation(activation, "Neuron")
         self._act = ACTIVATIONS[self.activation]
         if weights is None or bias is None:
@@ -150,11 +182,9 @@ class Neuron(Module):
         self.b = Value(source.uniform(-bound, bound)) if bias is None else _parameter(bias, "Neuron bias")
 
     def __call__(self, x):
-        """`x`: a sequence of `nin` Values or numbers -> one Value. Raises ValueError on a wrong length and
-        TypeError for anything but a sequence (a single Value included)."""
-        _check_inputs(x, "Neuron")
-        if len(x) != self.nin:
-            raise ValueError(f"Neuron: expected {self.nin} inputs, got {len(x)}")
+        """`x`: a sequence of `nin` Values or numbers -> one Value. Raises ValueError on a wrong length,
+        TypeError for a non-sequence (a single Value included)."""
+        _check_input(x, self.nin, "Neuron")
         return self._forward(_values(x, "Neuron input"))
 
     def _forward(self, x, xd=None):
@@ -182,6 +212,7 @@ class Layer(Module):
     def __init__(self, nin, nout, activation="tanh", *, weights=None, biases=None, rng=None):
         self.nin = _check_size(nin, "Layer nin")
         self.nout = _check_size(nout, "Layer nout")
+        _check_count(nout * (nin + 1), f"Layer({nin}, {nout})")
         self.activation = _activation(activation, "Layer")
         weights = _rows(weights, nout, "Layer weights")
         biases = _rows(biases, nout, "Layer biases")
@@ -190,11 +221,8 @@ class Layer(Module):
                         for j in range(nout)]
 
     def __call__(self, x):
-        """`x`: a sequence of `nin` Values or numbers -> a list of `nout` Values. Raises ValueError on a wrong
-        length and TypeError for anything but a sequence (a single Value included)."""
-        _check_inputs(x, "Layer")
-        if len(x) != self.nin:
-            raise ValueError(f"Layer: expected {self.nin} inputs, got {len(x)}")
+        """`x`: a sequence of `nin` Values or numbers -> a list of `nout` Values. Raises as `Neuron`."""
+        _check_input(x, self.nin, "Layer")
         # Once for all the neurons: numbers become constant leaves, and the inputs' data is read, once.
         x = _values(x, "Layer input")
         xd = [v.data for v in x]
@@ -206,12 +234,6 @@ class Layer(Module):
 
     def __repr__(self):
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
-
-
-def _check_inputs(x, where):
-    if isinstance(x, (Value, int, float, str)) or not hasattr(x, "__len__"):
-        raise TypeError(f"{where}: expected a list of inputs (Values or numbers), got {type(x).__name__} "
-                        f"{_short_repr(x)}" + (" (for one input, pass [x])" if isinstance(x, Value) else ""))
 
 
 def _rows(given, n, what):
@@ -231,6 +253,9 @@ class MLP(Module):
     linear, i.e. raw outputs for a loss such as `cross_entropy`). `weights` / `biases`: optional per-layer
     lists in `Layer`'s format. Calling it returns a list of ``nouts[-1]`` Values. Parameters are named
     ``layers.{l}.neurons.{j}.w.{i}`` and ``layers.{l}.neurons.{j}.b``.
+    Raises TypeError when `nin` or a width is not an int or `nouts` is not a list (``MLP(2, 3)``), and
+    ValueError for a width below 1 or a model of more than `MAX_PARAMETERS` parameters (checked before
+    any is allocated; `Neuron`, `Layer` and `Embedding` check their own counts the same way).
     """
 
     def __init__(self, nin, nouts, activation="tanh", output_activation=None, *,
@@ -238,10 +263,17 @@ class MLP(Module):
         _check_size(nin, "MLP nin")
         activation = _activation(activation, "MLP")  # checked even when no hidden layer uses it
         output_activation = _activation(output_activation, "MLP output")
+        if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
+            hint = f" (for one layer of {nouts} outputs, pass [{nouts}])" if isinstance(nouts, int) else ""
+            raise TypeError(f"MLP nouts: expected a list of layer widths such as [16, 1], got "
+                            f"{type(nouts).__name__} {_short_repr(nouts)}{hint}")
         nouts = list(nouts)
         if not nouts:
             raise ValueError("MLP: nouts must list at least one layer width")
+        for i, n in enumerate(nouts):
+            _check_size(n, f"MLP nouts[{i}]")
         sizes = [nin] + nouts
+        _check_count(sum(a * b + b for a, b in zip(sizes, nouts)), f"MLP({nin}, {nouts})")
         weights = _rows(weights, len(nouts), "MLP weights")
         biases = _rows(biases, len(nouts), "MLP biases")
         source = _make_rng(rng)
@@ -253,8 +285,9 @@ class MLP(Module):
         ]
 
     def __call__(self, x):
-        """`x`: a sequence of `nin` Values or numbers -> a list of ``nouts[-1]`` Values. Raises as `Layer`."""
-        _check_inputs(x, "MLP")
+        """`x`: a sequence of `nin` Values or numbers -> a list of ``nouts[-1]`` Values. A wrong length
+        raises ValueError, a non-sequence or a batch (a list of lists) TypeError."""
+        _check_input(x, self.layers[0].nin, "MLP")
         for layer in self.layers:
             x = layer(x)
         return x
@@ -282,6 +315,7 @@ class Embedding(Module):
     def __init__(self, num_embeddings, embedding_dim, *, weights=None, rng=None):
         self.num_embeddings = _check_size(num_embeddings, "Embedding num_embeddings")
         self.embedding_dim = _check_size(embedding_dim, "Embedding embedding_dim")
+        _check_count(num_embeddings * embedding_dim, f"Embedding({num_embeddings}, {embedding_dim})")
         if weights is None:
             source = _make_rng(rng)
             weights = [[source.gauss(0.0, 1.0) for _ in range(embedding_dim)] for _ in range(num_embeddings)]

@@ -2,11 +2,19 @@
 foreign files reported as such without touching the model."""
 
 import errno
+import hashlib
 import json
 import os
+import random
 import re
+import signal
+import stat
 import struct
+import subprocess
+import sys
 import tempfile
+import time
+import types
 
 import pytest
 from hypothesis import given, settings
@@ -46,7 +54,7 @@ def test_file_is_readable_json_with_special_values_as_strings(tmp_path):
     w.data, b.data = float("inf") - float("inf"), -0.0  # on x86 this NaN has its sign bit set
     save(model, tmp_path / "m.json")
     doc = json.loads((tmp_path / "m.json").read_text())
-    assert doc["format"] == "micrograd_lite.checkpoint" and doc["version"] == 1
+    assert doc["format"] == "micrograd_lite.checkpoint" and doc["version"] == 2
     nan_bits = struct.unpack("<Q", struct.pack("<d", w.data))[0]
     expected_nan = "nan" if nan_bits == 0x7FF8000000000000 else f"nan:{nan_bits:#018x}"
     assert doc["parameters"] == {"layers.0.neurons.0.w.0": expected_nan, "layers.0.neurons.0.b": -0.0}
@@ -55,6 +63,75 @@ def test_file_is_readable_json_with_special_values_as_strings(tmp_path):
     save(model, tmp_path / "m.json")
     assert json.loads((tmp_path / "m.json").read_text())["parameters"] == {
         "layers.0.neurons.0.w.0": "nan", "layers.0.neurons.0.b": "-inf"}
+
+
+def test_checksum_is_the_sha256_of_the_file_without_its_sha256_line(tmp_path):
+    save(MLP(2, [2], rng=0), tmp_path / "m.json")
+    lines = (tmp_path / "m.json").read_bytes().splitlines(keepends=True)
+    # 3 lines of header (the first parameter shares the "parameters" line) and one per parameter
+    assert lines[2].startswith(b' "sha256": "') and len(lines) == 3 + 6
+    doc = json.loads(b"".join(lines))
+    assert hashlib.sha256(b"".join(lines[:2] + lines[3:])).hexdigest() == doc["sha256"]
+
+
+def test_every_single_bit_flip_of_a_small_file_is_refused(tmp_path, parameter_bits):
+    model = MLP(1, [1], rng=0)
+    path = tmp_path / "m.json"
+    save(model, path)
+    raw = path.read_bytes()
+    target = MLP(1, [1], rng=1)
+    before = parameter_bits(target)
+    accepted = []
+    for i in range(len(raw)):
+        for bit in range(8):
+            damaged = bytearray(raw)
+            damaged[i] ^= 1 << bit
+            path.write_bytes(damaged)
+            try:
+                load(target, path)
+            except CheckpointError:
+                continue
+            accepted.append((i, bit))
+    assert len(raw) * 8 >= 1500 and accepted == []
+    assert parameter_bits(target) == before
+
+
+def test_a_changed_file_is_refused_even_when_it_means_the_same_floats(tmp_path, parameter_bits):
+    # Any edit breaks the checksum: "1E-05" reads as the same float as "1e-05", but the file is not what
+    # save wrote, so it is refused (a hand-edited file should drop "sha256" and say "version": 1).
+    model = MLP(1, [1], rng=0)
+    w, b = model.parameters()
+    w.data, b.data = 1e-05, 0.5
+    path = tmp_path / "m.json"
+    save(model, path)
+    raw = path.read_bytes()
+    target = MLP(1, [1], rng=1)
+    before = parameter_bits(target)
+    message = r"is corrupt: its content does not match its SHA-256 checksum \(the file was damaged or edited"
+    for changed in (raw.replace(b"1e-05", b"1E-05"), raw.replace(b"0.5", b"0.50"),
+                    raw.replace(b"0.5", b"0.25"), raw.replace(b'"sha256"', b'"SHA256"'),
+                    raw.replace(b",\n ", b", "), raw + b"\n", raw[:-1]):
+        assert changed != raw
+        path.write_bytes(changed)
+        with pytest.raises(CheckpointError, match=message):
+            load(target, path)
+    assert parameter_bits(target) == before
+    legacy = json.loads(raw)
+    del legacy["sha256"]
+    legacy["version"] = 1
+    legacy["parameters"]["layers.0.neurons.0.b"] = 0.25
+    path.write_text(json.dumps(legacy, indent=1))
+    assert [p.data for p in load(target, path).parameters()] == [1e-05, 0.25]
+
+
+def test_version_1_files_without_a_checksum_are_read(tmp_path):
+    # What save wrote before checksums existed (json.dumps(doc, indent=1)): read without verification.
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps({"format": "micrograd_lite.checkpoint", "version": 1, "parameters": {
+        "layers.0.neurons.0.w.0": "nan:0xfff8000000000000", "layers.0.neurons.0.b": -0.0}}, indent=1))
+    w, b = load(MLP(1, [1], rng=0), path).parameters()
+    assert struct.unpack("<Q", struct.pack("<d", w.data))[0] == 0xFFF8000000000000
+    assert struct.pack("<d", b.data) == struct.pack("<d", -0.0)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
@@ -174,9 +251,12 @@ CORRUPT = [
     (_doc(parameters=[0.5, -0.25]), r"is not a micrograd_lite checkpoint$"),
     (json.dumps({"format": "micrograd_lite.checkpoint", "version": 1}).encode(),
      r"is not a micrograd_lite checkpoint$"),
-    (_doc(version=2), r"has checkpoint version 2, expected 1$"),
-    (_doc(version=True), r"has checkpoint version True, expected 1$"),
-    (_doc(version="1"), r"has checkpoint version '1', expected 1$"),
+    (_doc(version=3), r"has checkpoint version 3, expected 1 or 2$"),
+    (_doc(version=True), r"has checkpoint version True, expected 1 or 2$"),
+    (_doc(version="1"), r"has checkpoint version '1', expected 1 or 2$"),
+    (_doc(version=2), r"is corrupt: its content does not match its SHA-256 checksum"),  # no "sha256" entry
+    (_doc(version=2, sha256=None), r"is corrupt: its content does not match its SHA-256 checksum"),
+    (_doc(version=2, sha256="0" * 64), r"is corrupt: its content does not match its SHA-256 checksum"),
     (_params(**{"layers.0.neurons.0.b": "-0.25"}),
      r"is corrupt: parameters that are not floats: layers\.0\.neurons\.0\.b='-0\.25'$"),
     (_params(**{"layers.0.neurons.0.b": None, "layers.0.neurons.0.w.0": [0.5]}),
@@ -228,21 +308,182 @@ def test_old_style_json_literals_are_read(tmp_path):
 @settings(max_examples=100, deadline=None)
 @given(cut=st.integers(0, 10_000), flips=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)),
                                                    max_size=3))
-def test_any_damage_to_a_file_loads_or_is_reported(cut, flips):
+def test_any_damage_to_a_file_is_refused(cut, flips):
     model = MLP(2, [2, 1], rng=0)
+    before = [struct.pack("<d", p.data) for p in model.parameters()]
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "m.json")
         save(model, path)
         with open(path, "rb") as f:
-            raw = bytearray(f.read())
-        raw = raw[: cut % (len(raw) + 1)]
+            original = f.read()
+        raw = bytearray(original)[: cut % (len(original) + 1)]
         for where, byte in flips:
             if raw:
                 raw[where % len(raw)] = byte
         with open(path, "wb") as f:
             f.write(raw)
-        try:
+        if raw == original:
             load(model, path)
-        except (CheckpointError, StateDictError):
-            return
-        assert all(type(p.data) is float for p in model.parameters())
+        else:
+            with pytest.raises(CheckpointError):
+                load(model, path)
+    assert [struct.pack("<d", p.data) for p in model.parameters()] == before
+
+
+# ---- the file system: links, permissions, long names, the folder's entry, temporary files ---------------
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name != "posix", reason="POSIX symbolic links")
+def test_save_writes_through_a_symbolic_link(tmp_path, parameter_bits):
+    (tmp_path / "runs").mkdir()
+    target = tmp_path / "runs" / "best.json"
+    link = tmp_path / "model.json"
+    link.symlink_to(os.path.join("runs", "best.json"))  # relative, as `ln -s` makes them
+    save(MLP(2, [2], rng=0), target)
+    new = MLP(2, [2], rng=1)
+    save(new, link)
+    assert link.is_symlink() and os.readlink(link) == os.path.join("runs", "best.json")
+    assert parameter_bits(load(MLP(2, [2], rng=2), target)) == parameter_bits(new)
+    assert sorted(os.listdir(tmp_path / "runs")) == ["best.json"]  # the temporary file was in the target's folder
+    dangling = tmp_path / "later.json"
+    dangling.symlink_to(tmp_path / "runs" / "later.json")  # open(path, "w") would create the target
+    save(new, dangling)
+    assert dangling.is_symlink() and (tmp_path / "runs" / "later.json").is_file()
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(loop)
+    with pytest.raises(OSError, match="too many levels of symbolic links"):
+        save(new, loop)
+    assert loop.is_symlink()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_save_keeps_an_existing_files_mode(tmp_path):
+    path = tmp_path / "m.json"
+    save(MLP(1, [1], rng=0), path)
+    for mode in (0o600, 0o640, 0o444):
+        os.chmod(path, mode)
+        save(MLP(1, [1], rng=1), path)
+        assert os.stat(path).st_mode & 0o7777 == mode
+
+
+def test_long_file_names_work(tmp_path, parameter_bits):
+    limit = os.pathconf(tmp_path, "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
+    model = MLP(1, [1], rng=0)
+    for length in (238, limit - 1, limit):
+        path = tmp_path / ("m" * (length - 5) + ".json")
+        save(model, path)
+        save(model, path)  # over an existing file too
+        assert parameter_bits(load(MLP(1, [1], rng=1), path)) == parameter_bits(model)
+    assert all(not name.endswith(".tmp") for name in os.listdir(tmp_path))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="folders can be opened and synced on POSIX only")
+def test_the_folder_is_synced_after_the_rename(tmp_path, monkeypatch):
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append("fsync folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync file")
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append("rename")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(checkpoint.os, "fsync", fsync)
+    monkeypatch.setattr(checkpoint.os, "replace", replace)
+    save(MLP(1, [1], rng=0), tmp_path / "m.json")
+    assert events == ["fsync file", "rename", "fsync folder"]
+
+
+def _stale_name(path, pid, suffix="dead0001"):
+    return checkpoint._temporary_prefix(os.path.realpath(path)) + f"{pid}-{suffix}.tmp"
+
+
+def _dead_pid():
+    """The id of a process that has ended (and been waited for, so it is not a zombie)."""
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(proc.stdout)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="tells live processes from dead ones by POSIX signal 0")
+def test_the_next_save_removes_temporary_files_of_killed_saves_only(tmp_path):
+    path = tmp_path / "model.json"
+    dead, live = _dead_pid(), os.getpid()
+    stale = tmp_path / _stale_name(path, dead)
+    in_use = tmp_path / _stale_name(path, live)  # e.g. a save running in another thread
+    other = tmp_path / _stale_name(tmp_path / "other.json", dead)  # another target's
+    unrelated = tmp_path / "notes.tmp"
+    for f in (stale, in_use, other, unrelated):
+        f.write_bytes(b"x" * 1000)
+    assert len(stale.name) < 50
+    save(MLP(1, [1], rng=0), path)
+    assert sorted(os.listdir(tmp_path)) == sorted(["model.json", in_use.name, other.name, unrelated.name])
+
+
+def test_an_interrupt_just_as_the_temporary_file_is_created_leaves_nothing(tmp_path, monkeypatch):
+    real_open = os.open
+
+    def open_then_interrupt(*args, **kwargs):
+        real_open(*args, **kwargs)  # the file now exists; Ctrl-C arrives before save has its descriptor
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checkpoint.os, "open", open_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        save(MLP(1, [1], rng=0), tmp_path / "m.json")
+    assert os.listdir(tmp_path) == []
+
+
+# ---- kill -9 at random moments during save ------------------------------------------------------------------
+def _slow_fsync(fd):
+    time.sleep(0.05)
+    os.fsync(fd)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork to kill a process in the middle of save")
+def test_kill_9_during_save_leaves_the_old_or_the_new_file(tmp_path, parameter_bits):
+    # A child process saves two models in turn, over and over, and is killed with SIGKILL (no cleanup runs).
+    # The file must then be one of the two checkpoints, byte for byte, and the parent's next save must
+    # remove any temporary file the child left. Even trials kill after a random delay. On a fast disk the
+    # temporary file lives for a tiny part of a save, so odd trials slow the child's fsync down, as a real
+    # disk's is, wait until a temporary file appears, and kill at a random moment of the fsync.
+    rng = random.Random(17)
+    path = tmp_path / "model.json"
+    shape = (32, [64, 64, 10])
+    models = [MLP(*shape, rng=0), MLP(*shape, rng=1)]
+    contents = []
+    start = time.perf_counter()
+    for m in models:
+        save(m, path)
+        contents.append(path.read_bytes())
+    period = (time.perf_counter() - start) / 2  # one save, as measured here
+    for m, raw in zip(models, contents):
+        path.write_bytes(raw)
+        assert parameter_bits(load(MLP(*shape, rng=2), path)) == parameter_bits(m)
+    seen, temporaries = set(), 0
+    for trial in range(40):
+        pid = os.fork()
+        if pid == 0:  # the child: save until killed
+            try:
+                if trial % 2:
+                    checkpoint.os = types.SimpleNamespace(**{**vars(os), "fsync": _slow_fsync})
+                while True:
+                    for m in models:
+                        save(m, path)
+            finally:
+                os._exit(1)
+        if trial % 2:
+            deadline = time.monotonic() + 10.0
+            while len(os.listdir(tmp_path)) == 1 and time.monotonic() < deadline:
+                time.sleep(0.001)
+            time.sleep(rng.uniform(0.0, 0.04))
+        else:
+            time.sleep(rng.uniform(0.0, 2.0 * period))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raw = path.read_bytes()
+        assert raw in contents, f"trial {trial}: the file is neither the old nor the new checkpoint"
+        seen.add(contents.index(raw))
+        temporaries += len(os.listdir(tmp_path)) - 1
+        save(models[trial % 2], path)
+        assert os.listdir(tmp_path) == ["model.json"], f"trial {trial}: a temporary file survived the next save"
+    assert seen == {0, 1}
+    assert temporaries >= 15  # the odd trials did kill while a temporary file existed

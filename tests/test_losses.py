@@ -108,3 +108,52 @@ def test_cross_entropy_gradient_stays_softmax_minus_one_hot_at_large_scale():
     cross_entropy(zs, 1).backward()
     p = [math.exp(x) for x in reference_log_softmax([z.data for z in zs])]
     assert [z.grad for z in zs] == pytest.approx([p[0], p[1] - 1.0, p[2]], rel=1e-14, abs=1e-16)
+
+
+def test_common_mistakes_name_the_function_the_argument_and_what_was_expected():
+    y = Value(0.5)
+    with pytest.raises(TypeError, match=r"^mse outputs: expected a list of numbers or Values, got Value "
+                                        r"Value\(data=0\.5, grad=0\.0\); "
+                                        r"for one, pass \[Value\(data=0\.5, grad=0\.0\)\]$"):
+        mse(y, [1.0])
+    with pytest.raises(TypeError, match=r"^mse targets: expected a list of numbers or Values, got float 1\.0; "
+                                        r"for one, pass \[1\.0\]$"):
+        mse([y], 1.0)
+    with pytest.raises(TypeError, match=r"^mse targets: expected a list of numbers or Values, got str 'ab'$"):
+        mse([y, y], "ab")
+    with pytest.raises(TypeError, match=r"^mse targets\[1\]: expected a number or Value, got str 'x'$"):
+        mse([y, y], [1.0, "x"])
+    rows = [[Value(0.0), Value(1.0)], [Value(2.0), Value(0.5)]]
+    with pytest.raises(TypeError, match=r"^cross_entropy: logits is a batch of 2 rows, so target must be a "
+                                        r"sequence of 2 class indices, got int 1$"):
+        cross_entropy(rows, 1)
+    with pytest.raises(TypeError, match=r"^cross_entropy: target\[1\] must be an int class index, got float 1\.0$"):
+        cross_entropy(rows, [0, 1.0])
+    with pytest.raises(TypeError, match=r"^cross_entropy: target must be an int class index, got bool True$"):
+        cross_entropy(rows[0], True)
+    with pytest.raises(TypeError, match=r"^cross_entropy: target must be an int class index, got list \[0, 1\] "
+                                        r"\(a class index, not one-hot or probabilities\)$"):
+        cross_entropy(rows[0], [0, 1])
+
+
+def test_targets_may_be_numpy_integers_and_arrays_as_in_pytorch():
+    np = pytest.importorskip("numpy")
+    rows = [[Value(0.0), Value(1.0)], [Value(2.0), Value(0.5)]]
+    expected = cross_entropy(rows, [1, 0]).data
+    for target in (np.array([1, 0]), np.array([1, 0], dtype=np.int8), (np.int64(1), np.int64(0)), range(1, -1, -1)):
+        assert cross_entropy(rows, target).data == expected
+    assert cross_entropy(rows[0], np.int64(1)).data == cross_entropy(rows[0], 1).data
+    assert cross_entropy(rows[0], np.array(1)).data == cross_entropy(rows[0], 1).data  # 0-d array
+    with pytest.raises(ValueError, match=r"^cross_entropy: 2 rows of logits need 2 targets, got 3$"):
+        cross_entropy(rows, np.array([1, 0, 1]))
+    with pytest.raises(TypeError, match=r"^cross_entropy: target\[0\] must be an int class index, "
+                                        r"got float64 (np\.float64\()?1\.0\)?$"):
+        cross_entropy(rows, np.array([1.0, 0.0]))
+    with pytest.raises(TypeError, match=r"^cross_entropy: target\[0\] must be an int class index, "
+                                        r"got bool_? (np\.)?True_?$"):
+        cross_entropy(rows, np.array([True, False]))
+    with pytest.raises(TypeError, match=r"^cross_entropy: logits is a batch of 2 rows, so target must be a "
+                                        r"sequence of 2 class indices, got ndarray array\(1\)$"):
+        cross_entropy(rows, np.array(1))
+    with pytest.raises(IndexError, match=r"^cross_entropy: target 2 out of range for 2 classes$"):
+        cross_entropy(rows, np.array([2, 0]))

@@ -151,11 +151,9 @@ def test_extending_a_returned_row_leaves_the_table_as_it_is():
 @pytest.mark.parametrize("model", [MLP(2, [3, 1], rng=0), Layer(2, 3, rng=0), Neuron(2, rng=0)])
 def test_a_single_value_where_a_list_of_inputs_is_expected_says_what_was_expected(model):
     name = type(model).__name__
-    with pytest.raises(TypeError, match=rf"^{name}: expected a list of inputs \(Values or numbers\), got Value "
-                                        r"Value\(data=1\.0, grad=0\.0\) \(for one input, pass \[x\]\)$"):
+    with pytest.raises(TypeError, match=rf"^{name}: input must be a list of 2 numbers or Values, got Value "
+                                        r"Value\(data=1\.0, grad=0\.0\) \(for one input, pass \[Value"):
         model(Value(1.0))
-    with pytest.raises(TypeError, match=rf"^{name}: expected a list of inputs \(Values or numbers\), got float 1\.0$"):
-        model(1.0)
 
 
 def test_embedding_initialisation_is_standard_normal_and_reproducible():
@@ -278,3 +276,63 @@ def test_load_state_dict_not_strict_skips_names_but_not_bad_values(parameter_bit
 def test_load_state_dict_wants_a_dict():
     with pytest.raises(TypeError, match=r"^load_state_dict: expected a dict, got list$"):
         MLP(1, [1], rng=0).load_state_dict([("layers.0.neurons.0.b", 1.0)])
+
+
+def test_common_mistakes_name_the_class_the_argument_and_what_was_expected():
+    with pytest.raises(TypeError, match=r"^MLP nouts: expected a list of layer widths such as \[16, 1\], got int 3 "
+                                        r"\(for one layer of 3 outputs, pass \[3\]\)$"):
+        MLP(2, 3)
+    with pytest.raises(TypeError, match=r"^MLP nouts: expected a list of layer widths such as \[16, 1\], "
+                                        r"got str '31'$"):
+        MLP(2, "31")
+    with pytest.raises(TypeError, match=r"^MLP nouts\[1\]: expected an int, got float 2.0$"):
+        MLP(2, [3, 2.0])
+    with pytest.raises(ValueError, match=r"^MLP nouts\[0\]: must be at least 1, got 0$"):
+        MLP(2, [0])
+    with pytest.raises(TypeError, match=r"^MLP nin: expected an int, got list \[2\]$"):
+        MLP([2], [3])
+    with pytest.raises(TypeError, match=r"^MLP activation: expected a name, one of \['linear', 'relu', 'sigmoid', "
+                                        r"'tanh'\], got builtin_function_or_method <built-in function tanh>$"):
+        MLP(2, [3], activation=math.tanh)
+    m = MLP(2, [3, 1], rng=0)
+    with pytest.raises(TypeError, match=r"^MLP: input must be a list of 2 numbers or Values, got float 1.0$"):
+        m(1.0)
+    with pytest.raises(TypeError, match=r"^MLP: input must be a list of 1 numbers or Values, got float 1.0 "
+                                        r"\(for one input, pass \[1.0\]\)$"):
+        MLP(1, [1], rng=0)(1.0)
+    with pytest.raises(ValueError, match=r"^MLP: expected 2 inputs, got 3; it takes one example: for a batch, "
+                                         r"call it on each, \[model\(x\) for x in batch\]$"):
+        m([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    with pytest.raises(TypeError, match=r"^MLP: input 0 is a list, not a number; it takes one example"):
+        m([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(TypeError, match=r"^Neuron: input must be a list of 2 numbers or Values, got str 'ab'$"):
+        Neuron(2, rng=0)("ab")
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: MLP(10**9, [1]), r"^MLP\(1000000000, \[1\]\): 1,000,000,001 parameters, more than "
+                              r"micrograd_lite\.nn\.MAX_PARAMETERS = 10,000,000; each is a Python object, so this "
+                              r"would run out of memory \(raise MAX_PARAMETERS to build it anyway\)$"),
+    (lambda: MLP(2, [10**5, 10**5, 1]), r"^MLP\(2, \[100000, 100000, 1\]\): 10,000,500,001 parameters"),
+    (lambda: Layer(10**4, 10**4), r"^Layer\(10000, 10000\): 100,010,000 parameters"),
+    (lambda: Neuron(10**8), r"^Neuron\(100000000\): 100,000,001 parameters"),
+    (lambda: Embedding(10**6, 100), r"^Embedding\(1000000, 100\): 100,000,000 parameters"),
+])
+def test_absurd_sizes_are_refused_before_allocating(build, message):
+    import tracemalloc
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=message):
+            build()
+        assert tracemalloc.get_traced_memory()[1] < 10**6  # refused before anything was allocated
+    finally:
+        tracemalloc.stop()
+
+
+def test_max_parameters_can_be_raised(monkeypatch):
+    from micrograd_lite import nn
+    with pytest.raises(ValueError, match="40 parameters, more than micrograd_lite.nn.MAX_PARAMETERS = 30"):
+        monkeypatch.setattr(nn, "MAX_PARAMETERS", 30)
+        MLP(3, [10])
+    monkeypatch.setattr(nn, "MAX_PARAMETERS", 40)
+    assert len(MLP(3, [10]).parameters()) == 40

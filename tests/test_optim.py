@@ -52,7 +52,7 @@ def test_shared_parameter_updated_once():
 def test_bad_arguments():
     with pytest.raises(ValueError, match="empty parameter list"):
         SGD([], lr=0.1)
-    with pytest.raises(TypeError, match="parameters must be Values, got float"):
+    with pytest.raises(TypeError, match=r"^SGD params: expected Values, but item 0 is float 1.0$"):
         SGD([1.0], lr=0.1)
     with pytest.raises(ValueError, match="lr must be >= 0, got -0.1"):
         SGD([Value(1.0)], lr=-0.1)
@@ -60,3 +60,22 @@ def test_bad_arguments():
         SGD([Value(1.0)], lr=0.1, momentum=1.0)
     with pytest.raises(TypeError, match="SGD lr: .*str"):
         SGD([Value(1.0)], lr="0.1")
+
+
+def test_common_mistakes_name_the_argument_and_what_was_expected():
+    model = MLP(2, [1], rng=0)
+    expected = r"^SGD params: expected an iterable of Values such as model\.parameters\(\), got "
+    with pytest.raises(TypeError, match=expected + r"the model MLP; pass model\.parameters\(\)$"):
+        SGD(model, 0.1)
+    with pytest.raises(TypeError, match=expected + r"method <bound method Module\.parameters of .*; "
+                                                   r"call it: model\.parameters\(\)$"):
+        SGD(model.parameters, 0.1)
+    with pytest.raises(TypeError, match=expected + r"a single Value\(data=1\.0, grad=0\.0\); pass a list: \[v\]$"):
+        SGD(Value(1.0), 0.1)
+    with pytest.raises(TypeError, match=expected + r"float 0\.1$"):
+        SGD(0.1, model.parameters())
+    with pytest.raises(TypeError, match=r"^SGD lr: expected an int or float, got Value\(data=0\.1, grad=0\.0\); "
+                                        r"a hyperparameter is not part of the graph: pass lr=0\.1$"):
+        SGD(model.parameters(), lr=Value(0.1))
+    with pytest.raises(TypeError, match=r"^SGD momentum: expected an int or float, got NoneType None$"):
+        SGD(model.parameters(), lr=0.1, momentum=None)
