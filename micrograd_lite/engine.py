@@ -214,7 +214,7 @@ class Value:
         x = self.data
 
         def _backward(g, a=self, x=x):
-            a.grad += (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else math.nan) * g
+            a.grad += (1.0 if x > 0.0 else -1.0 if x < 0.0 else x * 0.0) * g  # x * 0: 0 at 0, NaN at NaN
         return _node(abs(x), (self,), "abs", _backward)
 
     # ---- fused n-ary nodes: one node where a chain of binary ops would make n ---------------------------
