@@ -4,9 +4,10 @@
 readable inside a message.
 """
 
+import math
 from numbers import Real
 
-__all__ = ["check_number", "short_repr"]
+__all__ = ["check_number", "checked_pow", "short_repr"]
 
 
 def check_number(x, where, expected="an int, float or Value"):
@@ -29,3 +30,15 @@ def short_repr(x, limit=60):
     except ValueError:  # an int past sys.get_int_max_str_digits()
         return f"<{type(x).__name__} too large to print>"
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def checked_pow(x, k):
+    """x ** k for floats, with errors that name the op and the operands."""
+    if x == 0.0 and k < 0.0:
+        raise ZeroDivisionError(f"**: 0.0 cannot be raised to a negative power ({x!r} ** {k!r})")
+    if x < 0.0 and math.isfinite(k) and k != int(k):
+        raise ValueError(f"**: a negative base to a non-integer power has no real value ({x!r} ** {k!r})")
+    try:
+        return x ** k
+    except OverflowError:
+        raise OverflowError(f"**: result out of float range for {x!r} ** {k!r}") from None

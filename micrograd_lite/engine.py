@@ -13,8 +13,8 @@ Numerical policy, modes and errors: README, "Errors and checkpoints"; ``no_grad`
 import math
 from operator import mul as _mul
 
-from .checks import check_number, short_repr
-from .modes import OPEN as _OPEN, _state, detect_anomaly, no_grad
+from .checks import check_number, checked_pow, short_repr
+from .modes import OPEN as _OPEN, _state, anomaly_in_forward, backward_checked, detect_anomaly, no_grad
 
 __all__ = ["Value", "no_grad", "detect_anomaly", "topological_order"]
 
@@ -130,7 +130,7 @@ class Value:
         x = self.data
         if isinstance(other, Value):
             k = other.data
-            y = _pow(x, k)
+            y = checked_pow(x, k)
 
             def _backward(g, a=self, b=other, x=x, k=k, y=y):
                 a.grad += (k * _power_of(x, k - 1.0) if k else 0.0) * g
@@ -141,7 +141,7 @@ class Value:
 
         def _backward(g, a=self, x=x, k=k):
             a.grad += (k * _power_of(x, k - 1.0) if k else 0.0) * g
-        return _node(_pow(x, k), (self, _constant(k)), "**", _backward)
+        return _node(checked_pow(x, k), (self, _constant(k)), "**", _backward)
 
     def __rpow__(self, other):
         return _as_value(other, "**") ** self
@@ -288,7 +288,7 @@ class Value:
         order = _depth_first(self, False, True)  # interior nodes only, each grad reset to 0.0
         self.grad = seed
         if checked:
-            return _backward_checked(order)
+            return backward_checked(order)
         for node in reversed(order):
             node._backward(node.grad)
 
@@ -307,8 +307,7 @@ def _node(data, parents, op, backward):
     out.label = None
     if _OPEN[0]:  # some thread is inside no_grad() or detect_anomaly(); maybe this one
         if _state.anomaly and not math.isfinite(data):
-            raise FloatingPointError(f"detect_anomaly: {op} produced {data!r} from inputs "
-                                     + ", ".join(repr(p) for p in parents))
+            anomaly_in_forward(op, data, parents)
         if not _state.recording:  # a leaf, remembering nothing
             parents, op, backward = (), "", None
     out.parents = parents
@@ -362,18 +361,6 @@ def _dot(ws, xs, bias, xd=None):
     return _node(total + bias.data, (*ws, *xs, bias), "dot", _backward)
 
 
-def _pow(x, k):
-    """x ** k for floats, with errors that name the op and the operands."""
-    if x == 0.0 and k < 0.0:
-        raise ZeroDivisionError(f"**: 0.0 cannot be raised to a negative power ({x!r} ** {k!r})")
-    if x < 0.0 and math.isfinite(k) and k != int(k):
-        raise ValueError(f"**: a negative base to a non-integer power has no real value ({x!r} ** {k!r})")
-    try:
-        return x ** k
-    except OverflowError:
-        raise OverflowError(f"**: result out of float range for {x!r} ** {k!r}") from None
-
-
 def _power_of(x, p):
     """x ** p inside a derivative, where the float power would raise: +-inf for 0 to a negative power
     (e.g. sqrt's slope at 0, as PyTorch gives) and past the float range."""
@@ -423,15 +410,3 @@ def _depth_first(root, leaves, reset):
                 node.grad = 0.0
             order.append(node)
     return order
-
-
-def _backward_checked(order):
-    """backward() under detect_anomaly(): after each op's step, the first non-finite gradient raises."""
-    for node in reversed(order):
-        node._backward(node.grad)
-        for p in node.parents:
-            if not math.isfinite(p.grad):
-                name = f" (label {node.label!r})" if node.label is not None else ""
-                raise FloatingPointError(
-                    f"detect_anomaly: backward of {node.op}{name} gave gradient {p.grad!r} to {p!r}; "
-                    f"inputs " + ", ".join(repr(q) for q in node.parents))

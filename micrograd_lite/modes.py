@@ -5,9 +5,11 @@ node, so `OPEN[0]` counts the blocks open in all threads: while it is 0, the com
 the default mode (recording, no anomaly checks) and the engine looks no further.
 """
 
+import math
 import threading
 
 __all__ = ["no_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled"]
+
 
 OPEN = [0]  # mode blocks open in all threads (a list, so the engine reads it without a module lookup)
 _count_lock = threading.Lock()  # `+=` on a shared int is not atomic across threads
@@ -73,3 +75,22 @@ class detect_anomaly(_Mode):
 
     def _switch(self, recording, anomaly):
         return recording, True
+
+
+def anomaly_in_forward(op, data, parents):
+    """Under detect_anomaly(): the error for an op whose forward value `data` is NaN or infinite."""
+    raise FloatingPointError(f"detect_anomaly: {op} produced {data!r} from inputs "
+                             + ", ".join(repr(p) for p in parents))
+
+
+def backward_checked(order):
+    """backward() under detect_anomaly(): runs the closures of `order` (a topological order of computed
+    nodes) in reverse, and after each the first non-finite gradient raises, naming the op and its node."""
+    for node in reversed(order):
+        node._backward(node.grad)
+        for p in node.parents:
+            if not math.isfinite(p.grad):
+                name = f" (label {node.label!r})" if node.label is not None else ""
+                raise FloatingPointError(
+                    f"detect_anomaly: backward of {node.op}{name} gave gradient {p.grad!r} to {p!r}; "
+                    f"inputs " + ", ".join(repr(q) for q in node.parents))
