@@ -142,6 +142,43 @@ def example_tables(net, context, op):
     }
 
 
+# ---- the notes' own network -----------------------------------------------------------------------------------
+# The weights printed in the notes' forward table (seeds/001_…txt lines 5-8, the same in 000_…txt lines 6-9),
+# as printed: two decimals, so each stands for an interval of +-0.005 around it ("-0.00": [-0.005, 0]).
+NOTES_WEIGHTS = {
+    "EMBEDDINGS": [["0.01", "0.03"], ["0.00", "0.04"]],
+    "HW": [["-0.02", "0.03", "0.02"], ["-0.05", "0.00", "0.02"], ["0.04", "-0.02", "-0.04"], ["-0.02", "0.02", "-0.01"]],
+    "HB": ["-0.02", "-0.04", "0.03"],
+    "OW": [["-0.04", "-0.02"], ["-0.05", "0.02"], ["-0.01", "-0.04"]],
+    "OB": ["0.03", "-0.00"],
+}
+NOTES_CONTEXT = (0, 0)  # the notes' example: false & false, target False
+
+
+def notes_parameters(net):
+    """``[(label, Value, printed str), ...]``: `net`'s parameters in the notes' order (EMBEDDINGS, HW, HB,
+    OW, OB), each with the string the notes print for it."""
+    hidden, output = net.hidden.neurons, net.output.neurons
+    out = [(f"C[{t}][{d}]", net.C.weight[t][d], text) for t, row in enumerate(NOTES_WEIGHTS["EMBEDDINGS"])
+           for d, text in enumerate(row)]
+    out += [(f"HW[{i}][{j}]", hidden[j].w[i], text) for i, row in enumerate(NOTES_WEIGHTS["HW"])
+            for j, text in enumerate(row)]
+    out += [(f"HB[{j}]", hidden[j].b, text) for j, text in enumerate(NOTES_WEIGHTS["HB"])]
+    out += [(f"OW[{j}][{k}]", output[k].w[j], text) for j, row in enumerate(NOTES_WEIGHTS["OW"])
+            for k, text in enumerate(row)]
+    out += [(f"OB[{k}]", output[k].b, text) for k, text in enumerate(NOTES_WEIGHTS["OB"])]
+    return out
+
+
+def notes_net():
+    """A `TruthTableNet` holding the weights printed in the notes (`NOTES_WEIGHTS`, 2 decimals), so its
+    tables for context 0,0 are the notes' example recomputed in float64 from what the notes show."""
+    net = TruthTableNet(rng=0)
+    for _, v, text in notes_parameters(net):
+        v.data = float(text)
+    return net
+
+
 # ---- training -------------------------------------------------------------------------------------------------
 def train(net, op, *, lr=LR, steps=STEPS, log=None):
     """Full-batch SGD on the mean cross-entropy over the four contexts until all four are predicted

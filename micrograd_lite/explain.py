@@ -356,6 +356,9 @@ def trace_backward(root):
         raise TypeError(f"trace_backward: root must be a Value, got {type(root).__name__} {root!r}")
     order = topological_order(root)
     names = _names(order)
+    for node in order:  # a constant reads better as its number than as leaf#7
+        if node.label is None and not node.parents:
+            names[node] = f"{node.data:g}"
     grads = {node: 0.0 for node in order}
     grads[root] = 1.0
     steps = []

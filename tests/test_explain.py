@@ -237,3 +237,47 @@ def test_on_paths_holds_the_sources_and_everything_computed_from_them():
     assert on_paths(order, [b]) == {b, ab, bc, root}
     assert on_paths(order, [c, a]) == {a, c, ab, bc, root}
     assert on_paths(order, []) == set()
+
+
+# ---- trace_backward -------------------------------------------------------------------------------------------
+from micrograd_lite.explain import trace_backward  # noqa: E402
+from test_properties import cases  # noqa: E402
+
+
+@given(case=cases)
+def test_trace_backward_ends_with_backwards_gradients_on_random_dags(case):
+    leaves = [Value(x) for x in case.inputs]
+    out = case(*leaves)
+    if not isinstance(out, Value):
+        return
+    trace = trace_backward(out)
+    out.backward()
+    order = topological_order(out)
+    for node in order:
+        if node is not out:
+            assert trace.grads[node] == pytest.approx(node.grad, rel=1e-12, abs=1e-12)
+    # each step's contributions are upstream x local, and the running gradients add them up in order
+    running = {out: 1.0}
+    for step in trace:
+        assert step.upstream == running.get(step.node, 0.0)
+        for e in step.edges:
+            assert e.contribution == step.upstream * e.local
+            running[e.parent] = running.get(e.parent, 0.0) + e.contribution
+            assert e.running == running[e.parent]
+    assert [s.node for s in trace] == [n for n in reversed(order) if n.parents]
+
+
+def test_trace_backward_reads_as_the_notes_and_leaves_grads_alone(mazur_net):
+    p, n = mazur_net
+    before = {k: v.grad for k, v in n.items()}
+    trace = trace_backward(n["E_total"])
+    assert {k: v.grad for k, v in n.items()} == before
+    assert trace.grads[p["w5"]] == pytest.approx(p["w5"].grad, rel=1e-15)
+    text = str(trace)
+    assert text.startswith("1. E_total = +(E_o1, E_o2):  ∂E_total/∂E_total = 1.000000")
+    assert "∂E_total/∂w5 += ∂E_total/∂net_o1 × ∂net_o1/∂w5 = 0.138499 × 0.593270 = 0.082167  → 0.082167" in text
+    step = next(s for s in trace if s.name == "out_o1")
+    assert step.op == "sigmoid" and [e.name for e in step.edges] == ["net_o1"]
+    assert step.edges[0]._asdict()["local"] == pytest.approx(0.186816, abs=1e-6)
+    with pytest.raises(TypeError, match="trace_backward: root must be a Value"):
+        trace_backward(1.0)
