@@ -315,9 +315,8 @@ def mazur_records(a):
         a.formula(seed, line, snippet, "∂E_total/∂b2", q("∂E_o1/∂b2") + q("∂E_o2/∂b2"))
     for seed, line, snippet in ((M, 607, "= 1 \\times (\\text{out}_{0,i})"), (C3, 132, "&= 1 \\times (out_{o1})")):
         a.formula(seed, line, snippet, "∂E_o1/∂b2", 1 * q("out_o1") * (1 - q("out_o1")) * -(0.01 - q("out_o1")))
-    if True:  # the same line, i = 2
-        a.formula(M, 607, "= 1 \\times (\\text{out}_{0,i})", "∂E_o2/∂b2",
-                  1 * q("out_o2") * (1 - q("out_o2")) * -(0.99 - q("out_o2")), note="for i = 2")
+    a.formula(M, 607, "= 1 \\times (\\text{out}_{0,i})", "∂E_o2/∂b2",
+              1 * q("out_o2") * (1 - q("out_o2")) * -(0.99 - q("out_o2")), note="for i = 2")
     # 003's copy of the w1 derivation
     a.formula(C3, 51, "\\frac{2 E_{total}}{2 OUT_{h1}} = \\frac{2 E_{out1}}", "∂E_total/∂out_h1",
               q("∂E_o1/∂out_h1") + q("∂E_o2/∂out_h1"))

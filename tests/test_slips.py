@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from demos import mazur, truth_table
-from micrograd_lite import Value, cross_entropy
+from micrograd_lite import cross_entropy
 from micrograd_lite.explain import CheckReport, check, claim_value
 from micrograd_lite.slips import KINDS, agreement
 
@@ -63,7 +63,7 @@ def test_correct_and_truncated_mazur_claims(net):
               lr=0.5)
     assert [i.verdict for i in r] == ["correct", "correct", "truncated", "correct", "correct", "correct"]
     assert all(i.causes == [] for i in r)
-    assert r["w5+"].value == pytest.approx(0.4 - 0.5 * p["w5"].grad if p["w5"].grad else 0.35891648, abs=1e-8)
+    assert r["w5+"].value == pytest.approx(0.35891648, abs=5e-9)  # Mazur's printed w5+
     assert "truncated" in str(r) and isinstance(r, CheckReport)
 
 
@@ -215,4 +215,3 @@ def test_check_leaves_the_graphs_grads_alone(net):
     before = {k: v.grad for k, v in n.items()}
     check(n["E_total"], {"∂E_total/∂w1": "0.1", "w5+": "0.2", "net_o1": "0.75"}, lr=0.5)
     assert {k: v.grad for k, v in n.items()} == before
-    assert isinstance(Value(1.0), Value)
