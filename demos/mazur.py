@@ -17,7 +17,7 @@ import argparse
 from tabulate import tabulate
 
 from micrograd_lite import SGD, Value
-from micrograd_lite.explain import chain_rule
+from micrograd_lite.explain import chain_rule, trace_backward
 
 I1, I2 = 0.05, 0.10
 TARGET_O1, TARGET_O2 = 0.01, 0.99
@@ -164,6 +164,14 @@ def chain_rule_breakdowns():
     return w5.format(6) + "\n\n" + w1.format(9)
 
 
+def backward_trace():
+    """The backward pass of the notes' network step by step (`trace_backward`), as a str: each closure run,
+    its upstream gradient, and each parent's local derivative, contribution and running gradient."""
+    p = make_params()
+    nodes = forward(p)
+    return str(trace_backward(nodes["E_total"]))
+
+
 def fmt(x):
     return f"{x:.9f}" if abs(x) >= 1e-4 or x == 0 else f"{x:.6e}"
 
@@ -199,7 +207,13 @@ def main(argv=None):
     ap.add_argument("--graph", default="mazur.svg", metavar="PATH",
                     help="where to draw the network (default mazur.svg; .png and .pdf work too)")
     ap.add_argument("--no-graph", action="store_true", help="do not draw the network")
+    ap.add_argument("--trace", action="store_true",
+                    help="print the backward pass step by step (explain.trace_backward) and stop")
     args = ap.parse_args(argv)
+    if args.trace:
+        print("backward() on the notes' network, closure by closure (∂E_total/∂node += upstream × local):")
+        print(backward_trace())
+        return 0
     if args.steps < 1:
         ap.error(f"--steps must be at least 1, got {args.steps}")
 

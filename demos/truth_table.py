@@ -142,6 +142,43 @@ def example_tables(net, context, op):
     }
 
 
+# ---- the notes' own network -----------------------------------------------------------------------------------
+# The weights printed in the notes' forward table (seeds/001_…txt lines 5-8, the same in 000_…txt lines 6-9),
+# as printed: two decimals, so each stands for an interval of +-0.005 around it ("-0.00": [-0.005, 0]).
+NOTES_WEIGHTS = {
+    "EMBEDDINGS": [["0.01", "0.03"], ["0.00", "0.04"]],
+    "HW": [["-0.02", "0.03", "0.02"], ["-0.05", "0.00", "0.02"], ["0.04", "-0.02", "-0.04"], ["-0.02", "0.02", "-0.01"]],
+    "HB": ["-0.02", "-0.04", "0.03"],
+    "OW": [["-0.04", "-0.02"], ["-0.05", "0.02"], ["-0.01", "-0.04"]],
+    "OB": ["0.03", "-0.00"],
+}
+NOTES_CONTEXT = (0, 0)  # the notes' example: false & false, target False
+
+
+def notes_parameters(net):
+    """``[(label, Value, printed str), ...]``: `net`'s parameters in the notes' order (EMBEDDINGS, HW, HB,
+    OW, OB), each with the string the notes print for it."""
+    hidden, output = net.hidden.neurons, net.output.neurons
+    out = [(f"C[{t}][{d}]", net.C.weight[t][d], text) for t, row in enumerate(NOTES_WEIGHTS["EMBEDDINGS"])
+           for d, text in enumerate(row)]
+    out += [(f"HW[{i}][{j}]", hidden[j].w[i], text) for i, row in enumerate(NOTES_WEIGHTS["HW"])
+            for j, text in enumerate(row)]
+    out += [(f"HB[{j}]", hidden[j].b, text) for j, text in enumerate(NOTES_WEIGHTS["HB"])]
+    out += [(f"OW[{j}][{k}]", output[k].w[j], text) for j, row in enumerate(NOTES_WEIGHTS["OW"])
+            for k, text in enumerate(row)]
+    out += [(f"OB[{k}]", output[k].b, text) for k, text in enumerate(NOTES_WEIGHTS["OB"])]
+    return out
+
+
+def notes_net():
+    """A `TruthTableNet` holding the weights printed in the notes (`NOTES_WEIGHTS`, 2 decimals), so its
+    tables for context 0,0 are the notes' example recomputed in float64 from what the notes show."""
+    net = TruthTableNet(rng=0)
+    for _, v, text in notes_parameters(net):
+        v.data = float(text)
+    return net
+
+
 # ---- training -------------------------------------------------------------------------------------------------
 def train(net, op, *, lr=LR, steps=STEPS, log=None):
     """Full-batch SGD on the mean cross-entropy over the four contexts until all four are predicted
@@ -319,6 +356,26 @@ def write_graph(root, path):
     print(f"graph of the example's loss written to {path}")
 
 
+def notes_differences():
+    """The cells of the notes' example (context 0,0 on the notes' weights) that differ from the notes, each
+    with its explanation, from `demos/notes.py`'s audit of 001_…txt (a str; needs the seed notes)."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script, demos/ is not a package
+    from demos import notes  # the audit reads the seed notes; only --weights notes needs it
+    try:
+        records = notes.audit()
+    except notes.SeedsMissing as exc:
+        return f"(cells not compared with the notes: {exc})"
+    lines = ["Cells of the notes' example (seeds/001, same in 000) that differ from this float64 run:"]
+    for r in records:
+        if r["seed"] == notes.T1 and r["verdict"] not in ("given", "correct"):
+            engine = r["engine"] if isinstance(r["engine"], str) else f"{r['engine']:.4f}"
+            lines.append(f"  * line {r['line']}: {r['claim']} notes {r['written']}, engine {engine}: "
+                         f"{r['verdict']}. {r['cause']}")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -330,6 +387,8 @@ def main(argv=None):
     ap.add_argument("--decimals", type=int, default=DECIMALS, help=f"decimals in the tables (default {DECIMALS})")
     ap.add_argument("--graph", default="truth_table.svg", help="where to draw the example's graph (SVG)")
     ap.add_argument("--no-graph", action="store_true", help="do not draw the graph")
+    ap.add_argument("--weights", choices=["random", "notes"], default="random",
+                    help="start from random weights (--seed) or from the weights printed in the notes")
     args = ap.parse_args(argv)
     if args.steps < 0:
         ap.error(f"--steps must be >= 0, got {args.steps}")
@@ -342,12 +401,14 @@ def main(argv=None):
     except ValueError as e:
         ap.error(str(e))
 
-    net = TruthTableNet(rng=args.seed)
+    net = notes_net() if args.weights == "notes" else TruthTableNet(rng=args.seed)
     print(f"Truth table '{args.op}': context (a, b) -> a {args.op} b. Network: embeddings 2 x 2, "
           f"4 inputs -> 3 tanh -> 2 softmax, cross-entropy; SGD lr {args.lr:g}, seed {args.seed}.\n")
     if context:
         text, _ = explain(net, context, args.op, args.lr, args.decimals)
         print("=== BEFORE TRAINING ===\n" + text + "\n")
+        if args.weights == "notes" and context == NOTES_CONTEXT:
+            print(notes_differences() + "\n")
 
     history = []
     marks = {0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000}

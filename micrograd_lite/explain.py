@@ -14,10 +14,13 @@ Notation as in the seed notes (M. Mazur, "A Step by Step Backpropagation Example
 
 import heapq
 import math
+from collections import namedtuple
 
 from .engine import Value, topological_order
 
-__all__ = ["local_derivatives", "on_paths", "chain_rule", "Path", "Breakdown", "TooManyPathsError", "ChainRuleError"]
+__all__ = ["local_derivatives", "on_paths", "chain_rule", "Path", "Breakdown", "TooManyPathsError", "ChainRuleError",
+           "trace_backward", "BackwardTrace", "TraceStep", "TraceEdge", "check", "CheckReport", "CheckResult",
+           "Cause", "claim_value"]
 
 MAX_PATHS = 100  # default cap on listed paths: past it a listing stops being an explanation
 
@@ -319,3 +322,83 @@ def _check(b):
     raise ChainRuleError(
         f"chain_rule: the {len(b.paths)} paths from {b.names[b.root]} to {b.names[b.leaf]} sum to {total!r} "
         f"but backward() gives {g!r}")
+
+
+# ---- the backward pass, step by step ------------------------------------------------------------------------
+TraceStep = namedtuple("TraceStep", "node name op upstream edges")
+TraceStep.__doc__ = """One closure run of ``backward()``: `node` (the Value), its printed `name`, its `op`, the `upstream`
+gradient d root/d node when its closure runs, and `edges`, a list of `TraceEdge`, one per distinct parent."""
+TraceEdge = namedtuple("TraceEdge", "parent name local contribution running")
+TraceEdge.__doc__ = """One parent of a step: the `parent` Value, its printed `name`, the `local` derivative d node/d parent
+(from `local_derivatives`), the `contribution` upstream x local, and the parent's `running` gradient after it."""
+
+
+class BackwardTrace:
+    """The result of `trace_backward`: ``root``, ``steps`` (a list of `TraceStep`, in the order ``backward()``
+    runs the closures), ``grads`` ({node: d root/d node}, the last running gradients) and ``names`` (node ->
+    printed name). Iterating gives the steps; ``str(trace)`` prints them in the notes' notation."""
+
+    __slots__ = ("root", "steps", "grads", "names")
+
+    def __init__(self, root, steps, grads, names):
+        self.root, self.steps, self.grads, self.names = root, steps, grads, names
+
+    def __iter__(self):
+        return iter(self.steps)
+
+    def __len__(self):
+        return len(self.steps)
+
+    def __repr__(self):
+        return f"BackwardTrace({len(self.steps)} steps, root={self.names[self.root]!r})"
+
+    def format(self, decimals=6):
+        """One block per step: the node, its op and upstream gradient, then one line per parent,
+        ``∂root/∂parent += ∂root/∂node × ∂node/∂parent = upstream × local = contribution  → running``."""
+        num = lambda x: f"{x:.{decimals}f}" if x >= 0 else f"({x:.{decimals}f})"
+        r = self.names[self.root]
+        lines = []
+        for i, s in enumerate(self.steps, 1):
+            parents = ", ".join(e.name for e in s.edges)
+            lines.append(f"{i}. {s.name} = {s.op}({parents}):  ∂{r}/∂{s.name} = {num(s.upstream)}")
+            for e in s.edges:
+                lines.append(f"     ∂{r}/∂{e.name} += ∂{r}/∂{s.name} × ∂{s.name}/∂{e.name} = {num(s.upstream)} × "
+                             f"{num(e.local)} = {num(e.contribution)}  → {num(e.running)}")
+        return "\n".join(lines)
+
+    __str__ = format
+
+
+def trace_backward(root):
+    """The backward pass from `root`, step by step, as data: a `BackwardTrace`.
+
+    For each interior node in the order ``backward()`` runs its closure (reverse topological order), the op,
+    the upstream gradient, and for each distinct parent the local derivative (`local_derivatives`, read from
+    the op's own backward function), the contribution (upstream x local) and the parent's running gradient.
+    Every running gradient starts at 0 (as after ``zero_grad()``) and d root/d root = 1, so the last running
+    gradients (``trace.grads``) are what one ``root.backward()`` on zeroed grads gives. The graph's grads are
+    left as they were. Raises TypeError when `root` is not a Value."""
+    if not isinstance(root, Value):
+        raise TypeError(f"trace_backward: root must be a Value, got {type(root).__name__} {root!r}")
+    order = topological_order(root)
+    names = _names(order)
+    for node in order:  # a constant reads better as its number than as leaf#7
+        if node.label is None and not node.parents:
+            names[node] = f"{node.data:g}"
+    grads = {node: 0.0 for node in order}
+    grads[root] = 1.0
+    steps = []
+    for node in reversed(order):
+        if not node.parents:
+            continue
+        upstream = grads[node]
+        edges = []
+        for parent, local in local_derivatives(node):
+            contribution = upstream * local
+            grads[parent] += contribution
+            edges.append(TraceEdge(parent, names[parent], local, contribution, grads[parent]))
+        steps.append(TraceStep(node, names[node], node.op, upstream, edges))
+    return BackwardTrace(root, steps, grads, names)
+
+
+from .slips import Cause, CheckReport, CheckResult, check, claim_value  # noqa: E402  (slips imports explain lazily)

@@ -165,3 +165,11 @@ def test_chain_rule_breakdowns_read_as_the_notes():
                                     "= 0.741365 × 0.186816 × 0.593270 = 0.082167")
     assert "             + ∂E_total/∂out_o2 × ∂out_o2/∂net_o2 × ∂net_o2/∂out_h1" in text
     assert text.splitlines()[-1] == "             = " + mazur.PUBLISHED_GRAD["w1"]
+
+
+def test_trace_prints_the_backward_pass_and_stops(capsys):
+    assert mazur.main(["--trace"]) == 0
+    out = capsys.readouterr().out
+    assert "1. E_total = +(E_o1, E_o2):  ∂E_total/∂E_total = 1.000000" in out
+    assert "∂E_total/∂w5 += ∂E_total/∂net_o1 × ∂net_o1/∂w5 = 0.138499 × 0.593270 = 0.082167  → 0.082167" in out
+    assert "Training" not in out

@@ -191,3 +191,22 @@ def test_graph_is_drawn_with_viz_when_present_and_skipped_when_absent(monkeypatc
     monkeypatch.setitem(sys.modules, "viz", None)  # import viz now raises ImportError
     assert tt.main(["--graph", path]) == 0
     assert capsys.readouterr().out.rstrip().endswith("(graph not written: the viz package is not available)")
+
+
+def test_notes_weights_give_the_notes_example():
+    from micrograd_lite.slips import agreement
+    net = tt.notes_net()
+    tb = tt.example_tables(net, tt.NOTES_CONTEXT, "and")
+    assert [row for row in tb["HW"]] == [[float(x) for x in row] for row in tt.NOTES_WEIGHTS["HW"]]
+    assert all(agreement(t, v) for t, v in zip(["0.51", "0.49"], tb["PRED"]))
+    assert all(agreement(t, v) for t, v in zip(["-0.49", "0.49"], tb["ErrS"]))
+
+
+def test_weights_notes_option_marks_the_cells_that_differ(capsys):
+    tt.main(["--weights", "notes", "--explain", "0,0", "--no-graph", "--steps", "0"])
+    out = capsys.readouterr().out
+    assert "xx [  0.0100,  0.0300 ]" in out
+    from demos import notes
+    if (notes.SEEDS / notes.T1).is_file():
+        assert "line 6: HI[1] notes -0.03, engine -0.0393: rounding" in out
+        assert "line 51: dWO.shape notes 4 x 3, engine 2 x 3: wrong" in out
