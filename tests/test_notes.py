@@ -3,13 +3,17 @@ known verdict, every engine value is the engine's (recomputed here by claim_valu
 lines, and the notes' best-known slips get their named cause."""
 
 import json
+import os
 
 import pytest
 
 from demos import notes
 from micrograd_lite.explain import claim_value
 
-pytestmark = pytest.mark.skipif(not (notes.SEEDS / notes.M).is_file(), reason=f"seed notes not in {notes.SEEDS}")
+# Outside CI a clone without ../shared skips these; CI has the seeds beside the clone, so there a missing
+# seed is a failure, never a skip.
+pytestmark = pytest.mark.skipif(not (notes.SEEDS / notes.M).is_file() and os.environ.get("CI") != "true",
+                                reason=f"seed notes not in {notes.SEEDS}")
 
 
 @pytest.fixture(scope="module")
