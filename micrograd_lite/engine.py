@@ -114,7 +114,7 @@ class Value:
 
         def _backward(g, a=self, b=other, y=y, q=q):
             a.grad += g / y
-            b.grad -= q / y * g  # d(x/y)/dy = -x/y^2 = -q/y
+            b.grad -= q / y * g  # -x/y^2, from the quotient already at hand
         return _node(q, (self, other), "/", _backward)
 
     def __rtruediv__(self, other):
@@ -134,7 +134,7 @@ class Value:
 
             def _backward(g, a=self, b=other, x=x, k=k, y=y):
                 a.grad += (k * _power_of(x, k - 1.0) if k else 0.0) * g
-                # d(x^k)/dk = x^k ln x; for x < 0 (integer k) it has no real value, at x = 0 its limit is 0
+                # ln x has no real value for x < 0 (k is then an integer); at x = 0 the limit is 0
                 b.grad += (y * math.log(x) if x > 0.0 else 0.0 if x == 0.0 else math.nan) * g
             return _node(y, (self, other), "**", _backward)
         k = check_number(other, "**")
