@@ -112,3 +112,11 @@ def test_generic_steps_give_the_same_losses_and_gradients_on_both_engines():
     before = [p.data for p in workloads.generic_parameters(workloads.generic_layers(Value, [2, 4, 1], seed=1))]
     after = [[p.data for p in workloads.generic_parameters(L)] for L in layers]
     assert after[0] == pytest.approx(after[1], rel=1e-12) and after[0] != before  # both took the same step
+
+
+def test_every_op_agrees_with_pytorch_float64_when_torch_is_installed():
+    pytest.importorskip("torch", reason="torch is not in any extra (a large download): pip install torch")
+    from benchmarks import torch_agreement
+    differences = {**torch_agreement.op_differences(), **torch_agreement.softmax_differences()}
+    assert set(differences) >= {"sqrt", "abs", "dot", "logsumexp", "cross_entropy"}
+    assert max(differences.values()) <= 1e-12, differences
