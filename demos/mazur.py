@@ -181,7 +181,7 @@ def write_graph(nodes, p, path):
     try:
         import viz  # needs the graphviz package (the `viz` extra); the rest of the demo does not
     except ImportError as exc:
-        return f"Graph not drawn: {exc} (pip install graphviz, or pass --no-graph)"
+        return f"Graph not drawn: {exc}; or pass --no-graph"
     try:
         viz.render(nodes["E_total"], path, highlight=p["w1"], params=p.values())
     except viz.GraphvizNotFoundError as exc:

@@ -8,6 +8,12 @@
     render(loss, "loss.svg", highlight=w1)   # w1's paths to the loss in red
 """
 
+try:
+    import graphviz  # noqa: F401  (the Python package; the `dot` program is only needed by render)
+except ImportError as e:
+    raise ModuleNotFoundError("viz needs the graphviz package: pip install micrograd_lite[viz] "
+                              "(or pip install graphviz)", name="graphviz") from e
+
 from .graph import (HIGHLIGHT_COLOR, INPUT_COLOR, MAX_NODES, PARAMETER_COLOR, GraphTooLargeError,
                     draw_dot)
 from .render import FORMATS, GraphvizNotFoundError, render
