@@ -45,3 +45,19 @@ def graph_path(text):
     if folder and not os.path.isdir(folder):
         raise argparse.ArgumentTypeError(f"{text!r}: folder {folder!r} does not exist")
     return text
+
+
+def table(rows, headers, width=None):
+    """`rows` (lists of str) under `headers` as `tabulate` lays them out (plain columns) when that fits
+    `width` columns (None: always); otherwise stacked, one record per row: its first cell, then
+    ``  header: cell`` for each other non-empty cell."""
+    from tabulate import tabulate  # the demos extra
+
+    wide = tabulate(rows, headers=headers, disable_numparse=True)
+    if width is None or max(len(line) for line in wide.splitlines()) <= width:
+        return wide
+    lines = []
+    for row in rows:
+        lines.append(row[0])
+        lines += [wrap(f"  {h}: {cell}", width, "    ") for h, cell in zip(headers[1:], row[1:]) if cell != ""]
+    return "\n".join(lines)

@@ -33,6 +33,13 @@ IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev"))
 
 
+@pytest.fixture(autouse=True)
+def terminal_120_columns(monkeypatch):
+    """Every test sees a terminal 120 columns wide (the demos fit `shutil.get_terminal_size`, which reads
+    COLUMNS first), whatever terminal runs pytest; a test may set COLUMNS itself."""
+    monkeypatch.setenv("COLUMNS", "120")
+
+
 @pytest.fixture
 def dot():
     """The path of Graphviz's ``dot`` program, for tests that render. Missing: the test is skipped saying

@@ -2,6 +2,7 @@
 hand formulas at 1e-12, and against the post's published digits at their rounding."""
 
 import math
+import subprocess
 import sys
 
 import pytest
@@ -137,9 +138,11 @@ def test_demo_runs_and_says_so_without_dot(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path))
     assert mazur.main(["--steps", "1000"]) == 0
-    last = capsys.readouterr().out.rstrip().splitlines()[-1]
+    out = capsys.readouterr().out
+    last = " ".join(out[out.rindex("\n\n"):].split())  # the last paragraph, wrapped to 120 columns
     assert last.startswith("Graph not drawn: render: Graphviz's `dot` program was not found on PATH")
     assert "apt-get install graphviz" in last
+    assert max(len(line) for line in out.splitlines()) <= 120
     assert list(tmp_path.iterdir()) == []
 
 
@@ -166,3 +169,25 @@ def test_chain_rule_breakdowns_read_as_the_notes():
                                     "= 0.741365 × 0.186816 × 0.593270 = 0.082167")
     assert "             + ∂E_total/∂out_o2 × ∂out_o2/∂net_o2 × ∂net_o2/∂out_h1" in text
     assert text.splitlines()[-1] == "             = " + mazur.PUBLISHED_GRAD["w1"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--steps", "0"], "--steps must be at least 1, got 0"),
+    (["--steps", "ten"], "argument --steps: invalid int value: 'ten'"),
+    (["--graph", "net.jpg"], "argument --graph: 'net.jpg': .jpg is not one of .svg, .png, .pdf"),
+    (["--graph", "no/net.svg"], "argument --graph: 'no/net.svg': folder 'no' does not exist"),
+    (["--sequential=yes"], "argument --sequential: ignored explicit argument 'yes'"),
+])
+def test_every_bad_option_value_is_one_line_and_no_traceback(argv, message, tmp_path):
+    done = subprocess.run([sys.executable, mazur.__file__, *argv], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 2 and done.stdout == ""
+    errors = [line for line in done.stderr.splitlines() if not line.startswith(("usage:", " "))]
+    assert len(errors) == 1 and errors[0].startswith(f"mazur.py: error: {message}"), done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.usefixtures("dot")
+def test_graph_without_a_suffix_is_an_svg(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert mazur.main(["--steps", "1", "--graph", "net"]) == 0
+    assert (tmp_path / "net.svg").read_text().startswith("<?xml")
