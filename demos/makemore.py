@@ -319,22 +319,32 @@ def train(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=True, on_
 
 
 # ---- the program ----------------------------------------------------------------------------------------
+def _int(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
 def _positive_int(text):
-    n = int(text)
+    n = _int(text)
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
     return n
 
 
 def _count(text):
-    n = int(text)
+    n = _int(text)
     if n < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {n}")
     return n
 
 
 def _positive_float(text):
-    x = float(text)
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not x > 0.0 or not math.isfinite(x):
         raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
     return x
@@ -392,6 +402,8 @@ def main(argv=None):
             sys.exit(f"makemore: --save {args.save}: folder {folder} does not exist (nothing was written)")
         if os.path.isdir(args.save):
             sys.exit(f"makemore: --save {args.save}: is a folder; give a file name such as model.json")
+    if args.load and not os.path.isfile(args.load):
+        sys.exit(f"makemore: --load {args.load}: no such file")
     try:
         words, description = load_words(args.data)
         train_words, dev_words, test_words = split_words(words)

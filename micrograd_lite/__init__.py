@@ -20,4 +20,5 @@ __all__ = [
     "SGD",
     "save", "load", "CheckpointError",
     "gradcheck", "numerical_grad", "GradcheckError",
+    "explain",
 ]

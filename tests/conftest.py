@@ -18,6 +18,8 @@ failure instead, so a CI run never passes without having drawn anything.
 import os
 import shutil
 import struct
+import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -72,3 +74,19 @@ def mazur_net():
     nodes = mazur.forward(p)
     nodes["E_total"].backward()
     return p, nodes
+
+
+@pytest.fixture
+def option_error(tmp_path):
+    """``option_error(demo, argv, cwd=tmp_path)``: run the demo (a module of demos/) as a user would, with
+    `argv`, in `cwd`; check that it fails (exit code not 0) with nothing on stdout, no traceback and no file
+    written, and return its one error line (argparse's usage lines aside)."""
+    def run(demo, argv, cwd=tmp_path):
+        before = sorted(os.listdir(cwd))
+        done = subprocess.run([sys.executable, demo.__file__, *argv], cwd=cwd, capture_output=True, text=True)
+        assert done.returncode != 0 and done.stdout == "" and "Traceback" not in done.stderr, done.stderr
+        assert sorted(os.listdir(cwd)) == before
+        errors = [line for line in done.stderr.splitlines() if not line.startswith(("usage:", " "))]
+        assert len(errors) == 1, done.stderr
+        return errors[0]
+    return run
