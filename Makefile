@@ -1,37 +1,31 @@
-# Every target works on a fresh machine: it installs what it needs first (Graphviz's dot, a virtual
-# environment in .venv with the package and all its extras). ARGS passes options to a demo.
-PYTHON ?= python3
-VENV := .venv
-BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Every target works on a fresh machine: it first runs scripts/bootstrap.py, which installs Graphviz's dot
+# when it can (and says how when it cannot), and builds a virtual environment in .venv with the package and
+# all its extras (rebuilt when it was made by another interpreter or left half-installed). PYTHON picks
+# the interpreter (make PYTHON=python3.12); ARGS passes options to a demo.
+PYTHON ?=
+BIN := .venv/bin
 
 .PHONY: setup test mazur truth-table makemore bench clean
 
 ARGS ?=
 
-setup: $(STAMP)
+setup:
+	@$(or $(PYTHON),python3) scripts/bootstrap.py $(if $(PYTHON),--python $(PYTHON))
 
-$(STAMP): setup.cfg pyproject.toml
-	bash scripts/install-graphviz.sh
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]"
-	touch $@
-
-test: $(STAMP)
+test: setup
 	$(BIN)/python -m pytest
 
-mazur: $(STAMP)
+mazur: setup
 	$(BIN)/python demos/mazur.py $(ARGS)
 
-truth-table: $(STAMP)
+truth-table: setup
 	$(BIN)/python demos/truth_table.py $(ARGS)
 
-makemore: $(STAMP)
+makemore: setup
 	$(BIN)/python demos/makemore.py $(ARGS)
 
-bench: $(STAMP)
+bench: setup
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
+	rm -rf .venv *.egg-info .pytest_cache .hypothesis

@@ -29,6 +29,7 @@ import gc
 import math
 import os
 import platform
+import shutil
 import statistics
 import sys
 import time
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 
 import micrograd.engine
 from tabulate import tabulate
+from tqdm import tqdm
 
 import micrograd_lite
 from . import closure_variant, shared_function_engine, workloads
@@ -291,21 +293,25 @@ def closures(sizes, clock):
 
 # ---- the report -------------------------------------------------------------------------------------
 
-def run_all(sizes, clock=time.perf_counter):
-    """Every measurement, as a dict of the functions' results."""
+def run_all(sizes, clock=time.perf_counter, progress=False):
+    """Every measurement, as a dict of the functions' results. `progress`: a tqdm bar on stderr, one tick
+    per measurement, naming the one running."""
     load_before = _load()
-    results = {
-        "sizes": sizes,
-        "clock": clock.__name__,
-        "mixed": mixed_graph(sizes, clock),
-        "mixed_grad": mixed_gradients(sizes),
-        "bytes": bytes_per_node(sizes),
-        "moons": moons(sizes, clock),
-        "chain": chains(sizes, clock),
-        "makemore": makemore(sizes, clock),
-        "closures": closures(sizes, clock),
-        "steps": engine_steps(sizes, clock),
+    parts = {
+        "mixed": lambda: mixed_graph(sizes, clock),
+        "mixed_grad": lambda: mixed_gradients(sizes),
+        "bytes": lambda: bytes_per_node(sizes),
+        "moons": lambda: moons(sizes, clock),
+        "chain": lambda: chains(sizes, clock),
+        "makemore": lambda: makemore(sizes, clock),
+        "closures": lambda: closures(sizes, clock),
+        "steps": lambda: engine_steps(sizes, clock),
     }
+    results = {"sizes": sizes, "clock": clock.__name__}
+    bar = tqdm(parts.items(), total=len(parts), unit="part", disable=not progress, leave=False)
+    for name, measure in bar:
+        bar.set_description(f"benchmark {name}")
+        results[name] = measure()
     results["load"] = (load_before, _load())
     return results
 
@@ -325,8 +331,9 @@ def _ratio(a, b):
     return f"{a / b:.1f}x"
 
 
-def format_report(r):
-    """The markdown report: the comparison table, the closure table and the machine line."""
+def format_report(r, width=None):
+    """The markdown report: the comparison table, the closure table and the machine line. A table wider than
+    `width` columns (None: no limit) is stacked, one record per row (`_stacked`)."""
     s = r["sizes"]
     m, mem, mo, ch, mm = r["mixed"], r["bytes"], r["moons"]["ms"], r["chain"], r["makemore"]["ms"]
     f = {k: _med(v) for k, v in m["forward"].items()}
@@ -356,23 +363,22 @@ def format_report(r):
          f"{r['mixed_grad'][0]:.1e} over {r['mixed_grad'][1]:,} leaves; {r['moons']['grad_diff']:.1e}",
          "", "<= 1e-12", ""],
     ]
-    main = tabulate(rows, headers=["", "micrograd 0.1.0", "micrograd_lite", "micrograd / ours", "target",
-                                   "plain floats"], tablefmt="github", disable_numparse=True)
+    headers = ["", "micrograd 0.1.0", "micrograd_lite", "micrograd / ours", "target", "plain floats"]
+    main = _fit(rows, headers, width)
     c = r["closures"]
     crow = [[name, f"{_med(c['forward'][name]):,.0f}",
              f"{_med(c['forward_nogc'][name]):,.0f}" if name in c["forward_nogc"] else "",
              f"{_med(c['backward'][name]):,.0f}",
              f"{c['bytes'][name]:,.0f}" if name in c["bytes"] else ""] for name in c["forward"]]
-    ctable = tabulate(crow, headers=[f"backward mechanism ({c['ops']:,} ops of + and *)", "forward ns/op",
-                                     "forward, GC off", "backward ns/node", "bytes/node"], tablefmt="github",
-                      disable_numparse=True)
+    ctable = _fit(crow, [f"backward mechanism ({c['ops']:,} ops of + and *)", "forward ns/op",
+                         "forward, GC off", "backward ns/node", "bytes/node"], width)
     st = r["steps"]["ms"]
-    srow = [[f"{w} step (ms)", f"{_med(st[w]['closures (micrograd_lite)']):,.2f}", f"{_med(st[w][BEFORE]):,.2f}",
-             f"{_med(st[w]['closures (micrograd_lite)']) / _med(st[w][BEFORE]) - 1:+.0%}"] for w in st]
+    ours = "closures (micrograd_lite)"
+    srow = [[f"{w} step (ms)", f"{_med(st[w][ours]):,.2f}", f"{_med(st[w][BEFORE]):,.2f}",
+             f"{_med(st[w][ours]) / _med(st[w][BEFORE]) - 1:+.0%}"] for w in st]
     srow.append(["losses, largest relative difference", f"{r['steps']['loss_diff']:.1e}", "", "<= 1e-12"])
-    stable = tabulate(srow, headers=[f"same training step, batch {s.batch}, 30-{s.hidden}-27 / moons {s.moons_points} points",
-                                     "closures (micrograd_lite)", BEFORE, "closures vs before"],
-                      tablefmt="github", disable_numparse=True)
+    stable = _fit(srow, [f"same training step (batch {s.batch}, 30-{s.hidden}-27; moons {s.moons_points} points)",
+                         ours, BEFORE, "closures vs before"], width)
     machine = (f"Python {platform.python_version()} ({platform.python_implementation()}), "
                f"{platform.system()} {platform.machine()}, {_cpu()}, {os.cpu_count()} cores; "
                f"clock {r['clock']}, median of {s.reps} repetition{'s' if s.reps > 1 else ''} "
@@ -380,6 +386,21 @@ def format_report(r):
                f"engines interleaved; load average {r['load'][0]:.1f} before, {r['load'][1]:.1f} after; "
                f"{datetime.date.today().isoformat()}.")
     return f"{main}\n\n{ctable}\n\n{stable}\n\n{machine}\n"
+
+
+def _fit(rows, headers, width):
+    """A github-format table when it fits `width` columns (None: always), else `_stacked`."""
+    table = tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+    return table if width is None or len(table.splitlines()[0]) <= width else _stacked(rows, headers)
+
+
+def _stacked(rows, headers):
+    """The first column's header (when it has one), then one record per row: its first cell, then
+    ``  header: cell`` for each other non-empty cell."""
+    lines = [f"{headers[0]}:"] if headers[0] else []
+    for row in rows:
+        lines += [row[0]] + [f"  {h}: {cell}" for h, cell in zip(headers[1:], row[1:]) if cell]
+    return "\n".join(lines)
 
 
 def _cpu():
@@ -399,7 +420,10 @@ def main(argv=None):
     parser.add_argument("--clock", choices=["perf_counter", "process_time"], default="perf_counter",
                         help="wall time (default) or this process's CPU time (steadier on a busy machine)")
     args = parser.parse_args(argv)
-    print(format_report(run_all(QUICK if args.quick else FULL, getattr(time, args.clock))))
+    # On a terminal: a progress bar, and tables that fit it. Into a file: the full tables, for the README.
+    tty = sys.stdout.isatty()
+    results = run_all(QUICK if args.quick else FULL, getattr(time, args.clock), progress=sys.stderr.isatty())
+    print(format_report(results, shutil.get_terminal_size().columns if tty else None))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,10 @@ from tqdm import tqdm
 import micrograd_lite
 from micrograd_lite import SGD, Embedding, Layer, Module, cross_entropy
 
+if not __package__:  # run as a script (python demos/makemore.py): make `demos` importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from demos.cli import terminal_width, wrap  # noqa: E402
+
 VOCAB = "." + ascii_lowercase  # itos: index -> character; '.' is index 0
 stoi = {ch: i for i, ch in enumerate(VOCAB)}
 itos = dict(enumerate(VOCAB))
@@ -292,7 +296,8 @@ def learning_rate(step, steps, lr, decay_at=0.75, factor=0.1):
 def train(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=True, on_eval=None, eval_every=0):
     """Minibatch SGD: each step draws `batch_size` examples with replacement (as torch.randint does),
     builds the graph of their mean cross-entropy, backpropagates and updates every parameter with the
-    step-decay `learning_rate`. `rng`: a ``random.Random``. `progress`: show a tqdm bar (on stderr).
+    step-decay `learning_rate`. `rng`: a ``random.Random``. `progress`: show a tqdm bar (on stderr) with the
+    last minibatch's loss (labelled so: it is one batch of 32, noisier than the loss over all examples).
     `on_eval(step)`, if given, is called every `eval_every` steps and after the last one; what it returns
     (a str) is printed above the bar. Returns the list of the `steps` minibatch losses (floats)."""
     opt = SGD(model.parameters(), lr=lr)
@@ -306,7 +311,7 @@ def train(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=True, on_
         opt.lr = learning_rate(step, steps, lr)
         opt.step()
         losses.append(loss.data)
-        bar.set_postfix(loss=f"{loss.data:.4f}", lr=f"{opt.lr:g}", refresh=False)
+        bar.set_postfix_str(f"last batch loss {loss.data:.4f}, lr {opt.lr:g}", refresh=False)
         if on_eval is not None and ((eval_every and (step + 1) % eval_every == 0) or step + 1 == steps):
             bar.write(on_eval(step + 1), file=sys.stdout)
     bar.close()
@@ -314,22 +319,32 @@ def train(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=True, on_
 
 
 # ---- the program ----------------------------------------------------------------------------------------
+def _int(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
 def _positive_int(text):
-    n = int(text)
+    n = _int(text)
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
     return n
 
 
 def _count(text):
-    n = int(text)
+    n = _int(text)
     if n < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {n}")
     return n
 
 
 def _positive_float(text):
-    x = float(text)
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not x > 0.0 or not math.isfinite(x):
         raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
     return x
@@ -362,6 +377,12 @@ def parse_args(argv=None):
     return ap.parse_args(argv)
 
 
+def format_samples(names):
+    """Sampled names for printing, separated by spaces; a name the model ended at once (the empty name) is
+    shown as ``(empty)`` rather than as a double space."""
+    return " ".join(name or "(empty)" for name in names)
+
+
 def load_words(path):
     """``(words, description)`` for `path` (a names file) or, when None, the census names."""
     if path is None:
@@ -374,24 +395,30 @@ def load_words(path):
 
 def main(argv=None):
     args = parse_args(argv)
+    width = terminal_width()
     if args.save:  # fail now, not after training
         folder = os.path.dirname(os.path.abspath(args.save))
         if not os.path.isdir(folder):
             sys.exit(f"makemore: --save {args.save}: folder {folder} does not exist (nothing was written)")
+        if os.path.isdir(args.save):
+            sys.exit(f"makemore: --save {args.save}: is a folder; give a file name such as model.json")
+    if args.load and not os.path.isfile(args.load):
+        sys.exit(f"makemore: --load {args.load}: no such file")
     try:
         words, description = load_words(args.data)
         train_words, dev_words, test_words = split_words(words)
     except DataError as e:
-        sys.exit(f"makemore: {e}\n(nothing was written)")
+        sys.exit(f"makemore: {e}" + ("\n" if "\n" in str(e) else " ") + "(nothing was written)")
     Xtr, Ytr = build_dataset(train_words, args.block_size)
     Xdev, Ydev = build_dataset(dev_words, args.block_size)
-    print(f"data: {description}")
-    print(f"split: {len(train_words):,} / {len(dev_words):,} / {len(test_words):,} names "
-          f"(train / dev / test, test held out), {len(Xtr):,} / {len(Xdev):,} training / dev examples")
+    print(wrap(f"data: {description}", width, "  "))
+    print(wrap(f"split: {len(train_words):,} / {len(dev_words):,} / {len(test_words):,} names "
+               f"(train / dev / test, test held out), {len(Xtr):,} / {len(Xdev):,} training / dev examples",
+               width, "  "))
 
     bigram_dev = bigram_loss(train_words, dev_words)
-    print(f"baselines on dev: uniform ln 27 = {math.log(len(VOCAB)):.4f}; "
-          f"bigram with add-one smoothing = {bigram_dev:.4f} (train {bigram_loss(train_words, train_words):.4f})")
+    print(wrap(f"baselines on dev: uniform ln 27 = {math.log(len(VOCAB)):.4f}; bigram with add-one smoothing = "
+               f"{bigram_dev:.4f} (train {bigram_loss(train_words, train_words):.4f})", width, "  "))
 
     model = NameMLP(args.emb, args.hidden, args.block_size, rng=args.seed)
     n_params = len(model.parameters())
@@ -404,9 +431,9 @@ def main(argv=None):
             detail = str(e) if len(str(e)) < 300 else str(e)[:300] + " ..."
             sys.exit(f"makemore: --load {args.load} does not fit {model!r} ({n_params:,} parameters); "
                      f"pass the --emb/--hidden/--block-size it was saved with. {detail}")
-    print(f"model: {model!r}, {n_params:,} parameters; {args.steps:,} steps of batch {BATCH_SIZE}, "
-          f"lr {args.lr:g} then {args.lr * 0.1:g} from step {math.ceil(0.75 * args.steps):,}"
-          + (f", from {args.load}" if args.load else ""))
+    print(wrap(f"model: {model!r}, {n_params:,} parameters; {args.steps:,} steps of batch {BATCH_SIZE}, "
+               f"lr {args.lr:g} then {args.lr * 0.1:g} from step {math.ceil(0.75 * args.steps):,}"
+               + (f", from {args.load}" if args.load else ""), width, "  "))
 
     rng = random.Random(args.seed)
     start = time.perf_counter()
@@ -418,9 +445,10 @@ def main(argv=None):
     train_loss, dev_loss = evaluate(model, Xtr, Ytr), evaluate(model, Xdev, Ydev)
     verdict = "beats" if dev_loss < bigram_dev else "does not beat"
     speed = f" in {seconds / 60:.1f} min ({args.steps / seconds:.1f} steps/s)" if args.steps else ""
-    print(f"MLP: train loss {train_loss:.4f}, dev loss {dev_loss:.4f} after {args.steps:,} steps{speed}; "
-          f"{verdict} the bigram's {bigram_dev:.4f}")
-    print("samples: " + " ".join(sample(model, 20, rng)))
+    print(wrap(f"MLP: train loss {train_loss:.4f} (over all {len(Xtr):,} training examples, not the last batch), "
+               f"dev loss {dev_loss:.4f} after {args.steps:,} steps{speed}; {verdict} the bigram's {bigram_dev:.4f}",
+               width, "  "))
+    print(wrap("samples: " + format_samples(sample(model, 20, rng)), width, "  "))
     if args.save:
         micrograd_lite.save(model, args.save)
         print(f"saved to {args.save}")

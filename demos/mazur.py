@@ -13,11 +13,15 @@ Run: ``python demos/mazur.py`` (``--help`` for options).
 """
 
 import argparse
-
-from tabulate import tabulate
+import os
+import sys
 
 from micrograd_lite import SGD, Value
 from micrograd_lite.explain import chain_rule, trace_backward
+
+if not __package__:  # run as a script (python demos/mazur.py): make `demos` importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from demos.cli import graph_path, table, terminal_width, wrap  # noqa: E402
 
 I1, I2 = 0.05, 0.10
 TARGET_O1, TARGET_O2 = 0.01, 0.99
@@ -189,11 +193,13 @@ def write_graph(nodes, p, path):
     try:
         import viz  # needs the graphviz package (the `viz` extra); the rest of the demo does not
     except ImportError as exc:
-        return f"Graph not drawn: {exc} (pip install graphviz, or pass --no-graph)"
+        return f"Graph not drawn: {exc}; or pass --no-graph"
     try:
         viz.render(nodes["E_total"], path, highlight=p["w1"], params=p.values())
     except viz.GraphvizNotFoundError as exc:
         return f"Graph not drawn: {exc}"
+    except OSError as exc:
+        return f"Graph not drawn: {path}: {exc.strerror}"
     return f"Graph: wrote {path} (the whole network; w1's two paths to E_total in red, parameters in blue)"
 
 
@@ -204,8 +210,8 @@ def main(argv=None):
     ap.add_argument("--sequential", action="store_true",
                     help="train by the post's code variant (hidden gradients use updated w5..w8)")
     ap.add_argument("--train-biases", action="store_true", help="also update b1 and b2 (the post keeps them fixed)")
-    ap.add_argument("--graph", default="mazur.svg", metavar="PATH",
-                    help="where to draw the network (default mazur.svg; .png and .pdf work too)")
+    ap.add_argument("--graph", type=graph_path, default="mazur.svg", metavar="PATH",
+                    help="where to draw the network: .svg, .png or .pdf (default mazur.svg)")
     ap.add_argument("--no-graph", action="store_true", help="do not draw the network")
     ap.add_argument("--trace", action="store_true",
                     help="print the backward pass step by step (explain.trace_backward) and stop")
@@ -217,7 +223,9 @@ def main(argv=None):
     if args.steps < 1:
         ap.error(f"--steps must be at least 1, got {args.steps}")
 
-    print(f"The notes' 2-2-2 sigmoid network, rebuilt from Values. Published figures: {SOURCE}.\n")
+    width = terminal_width()
+    print(wrap(f"The notes' 2-2-2 sigmoid network, rebuilt from Values. Published figures: {SOURCE}.", width)
+          + "\n")
 
     # 1. forward pass
     p = make_params()
@@ -229,8 +237,7 @@ def main(argv=None):
         pub = PUBLISHED_FORWARD.get(k)
         rows.append([k, fmt(nodes[k].data), pub or "(not printed)", diff_cell(nodes[k].data, pub) if pub else ""])
     print("1. Forward pass (i1 = 0.05, i2 = 0.10, targets 0.01 / 0.99)")
-    print(tabulate(rows, headers=["node", "engine (float64)", "published", "engine - published"],
-                   disable_numparse=True))
+    print(table(rows, ["node", "engine (float64)", "published", "engine - published"], width))
 
     # 2. gradients three ways
     nodes["E_total"].backward()
@@ -242,8 +249,8 @@ def main(argv=None):
         rows.append([f"dE_total/d{k}", fmt(g), fmt(hand[k]), f"{g - hand[k]:+.1e}",
                      pub or "(not printed)", diff_cell(g, pub) if pub else ""])
     print("\n2. Gradients: the engine's backward() beside the hand-derived delta rule and the post")
-    print(tabulate(rows, headers=["gradient", "autograd .grad", "hand formula", "autograd - formula",
-                                  "published", "autograd - published"], disable_numparse=True))
+    print(table(rows, ["gradient", "autograd .grad", "hand formula", "autograd - formula", "published",
+                       "autograd - published"], width))
 
     # 3. one SGD step
     after, after_nodes, _ = train(1, sequential=args.sequential, train_biases=args.train_biases)
@@ -254,8 +261,7 @@ def main(argv=None):
                      diff_cell(after[k].data, pub) if pub else ""])
     print(f"\n3. One SGD step, lr = {LR}" + (" (sequential variant)" if args.sequential else "")
           + (", biases trained too" if args.train_biases else ""))
-    print(tabulate(rows, headers=["param", "before", "after", "published after", "ours - published"],
-                   disable_numparse=True))
+    print(table(rows, ["param", "before", "after", "published after", "ours - published"], width))
     e1 = after_nodes["E_total"].data
     if args.sequential:
         print("(w1..w4 differ from the post's printed updates: those were computed by the chain rule.)")
@@ -267,23 +273,21 @@ def main(argv=None):
     final, final_nodes, history = train(args.steps, sequential=args.sequential,
                                         train_biases=args.train_biases, milestones=marks)
     print(f"\n4. Training for {args.steps} steps")
-    print(tabulate([[m, f"{history[m]:.10g}"] for m in marks], headers=["step", "E_total"],
-                   disable_numparse=True))
+    print(table([[str(m), f"{history[m]:.10g}"] for m in marks], ["step", "E_total"], width))
     outs = [[k, t, f"{final_nodes[k].data:.9f}",
              PUBLISHED_OUT_AFTER_10000[k] if args.steps == STEPS else ""]
             for k, t in (("out_o1", TARGET_O1), ("out_o2", TARGET_O2))]
-    print(tabulate(outs, headers=["output", "target", "ours", "published (10,000 steps)"],
-                   disable_numparse=True))
+    print(table(outs, ["output", "target", "ours", "published (10,000 steps)"], width))
     if args.steps == STEPS:
         e = history[STEPS]
         print(f"E_total after 10,000 steps: {e:.10g} (published {PUBLISHED_E_AFTER_10000}: "
               f"{diff_cell(e, PUBLISHED_E_AFTER_10000).strip()})")
     print("\n5. The chain rule path by path (micrograd_lite.explain; each factor read from an op's backward)")
-    print(chain_rule_breakdowns())
+    print(wrap(chain_rule_breakdowns(), width, "      "))
     if not args.train_biases:
-        print("\nWhy some published figures differ:\n" + WHY_DIFFERENT)
+        print("\nWhy some published figures differ:\n" + wrap(WHY_DIFFERENT, width, "  "))
     if not args.no_graph:
-        print("\n" + write_graph(nodes, p, args.graph))
+        print("\n" + wrap(write_graph(nodes, p, args.graph), width, "  "))
     return 0
 
 

@@ -27,7 +27,8 @@ def numerical_grad(f, inputs, eps=1e-6):
 
     Raises TypeError when `f` is not callable, an input or `eps` is not a number, or `f` does not return
     a Value; ValueError when an input is not finite or `eps` is not finite and > 0. An error raised by `f`
-    itself (e.g. ``log`` of a value <= 0 at x - eps) propagates, with a note naming the point.
+    itself (e.g. ``log`` of a value <= 0 at x - eps) propagates, with a note naming the point (PEP 678's
+    ``__notes__``; printed under the message on Python 3.11+).
     """
     xs = _check_args("numerical_grad", f, inputs, eps)
     return _central_differences(f, xs, eps)
@@ -126,13 +127,21 @@ def _evaluate(f, xs, i, step):
         with no_grad():  # only the value is needed: building no graph is faster
             out = f(*[Value(x) for x in point])
     except Exception as e:
-        if hasattr(e, "add_note"):  # Python 3.11+: say where f failed, keep its own message
-            e.add_note(f"(raised while evaluating f at input {i} {'+' if step > 0 else '-'} eps, "
-                       f"inputs {point!r})")
+        _add_note(e, f"(raised while evaluating f at input {i} {'+' if step > 0 else '-'} eps, inputs {point!r})")
         raise
     if not isinstance(out, Value):
         raise TypeError(f"numerical_grad: f must return a Value, got {type(out).__name__} {out!r}")
     return out.data
+
+
+def _add_note(error, note):
+    """PEP 678's ``error.add_note(note)``: f's own message is kept and the note is printed under it. Python 3.10
+    has no add_note, so the note is appended to ``__notes__`` directly (the attribute 3.11+ uses), where code
+    finds it on every version; 3.10's tracebacks do not print it."""
+    if hasattr(error, "add_note"):
+        error.add_note(note)
+    else:
+        error.__notes__ = [*getattr(error, "__notes__", []), note]
 
 
 def _is_number(x):

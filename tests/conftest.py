@@ -9,10 +9,17 @@ Hypothesis settings profiles (used by tests/test_properties.py):
 - ``thorough``: 2,000 random examples per test, for a longer hunt: ``HYPOTHESIS_PROFILE=thorough``.
 ``HYPOTHESIS_PROFILE`` names the profile explicitly and wins over ``CI``. No deadline anywhere: the
 machine is shared, and these tests assert correctness, not speed.
+
+Tests that write pictures take the ``dot`` fixture: without Graphviz's ``dot`` program on PATH they are
+skipped, the reason saying how to install it; under CI (``CI`` set, and not ``0``/``false``) that is a
+failure instead, so a CI run never passes without having drawn anything.
 """
 
 import os
+import shutil
 import struct
+import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -24,7 +31,30 @@ settings.register_profile("ci", DEFAULT, derandomize=True, max_examples=100, dea
                           print_blob=True, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", DEFAULT, max_examples=100, deadline=None)
 settings.register_profile("thorough", DEFAULT, max_examples=2000, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev"))
+
+
+@pytest.fixture(autouse=True)
+def terminal_120_columns(monkeypatch):
+    """Every test sees a terminal 120 columns wide (the demos fit `shutil.get_terminal_size`, which reads
+    COLUMNS first), whatever terminal runs pytest; a test may set COLUMNS itself."""
+    monkeypatch.setenv("COLUMNS", "120")
+
+
+@pytest.fixture
+def dot():
+    """The path of Graphviz's ``dot`` program, for tests that render. Missing: the test is skipped saying
+    how to install it, or fails under CI."""
+    path = shutil.which("dot")
+    if path is None:
+        from viz.render import INSTALL_HINT
+
+        reason = f"Graphviz's `dot` program is not on PATH: {INSTALL_HINT}"
+        if IN_CI:
+            pytest.fail(f"{reason} (CI is set: a missing dot is a failure here, not a skip)", pytrace=False)
+        pytest.skip(reason)
+    return path
 
 
 @pytest.fixture
@@ -44,3 +74,19 @@ def mazur_net():
     nodes = mazur.forward(p)
     nodes["E_total"].backward()
     return p, nodes
+
+
+@pytest.fixture
+def option_error(tmp_path):
+    """``option_error(demo, argv, cwd=tmp_path)``: run the demo (a module of demos/) as a user would, with
+    `argv`, in `cwd`; check that it fails (exit code not 0) with nothing on stdout, no traceback and no file
+    written, and return its one error line (argparse's usage lines aside)."""
+    def run(demo, argv, cwd=tmp_path):
+        before = sorted(os.listdir(cwd))
+        done = subprocess.run([sys.executable, demo.__file__, *argv], cwd=cwd, capture_output=True, text=True)
+        assert done.returncode != 0 and done.stdout == "" and "Traceback" not in done.stderr, done.stderr
+        assert sorted(os.listdir(cwd)) == before
+        errors = [line for line in done.stderr.splitlines() if not line.startswith(("usage:", " "))]
+        assert len(errors) == 1, done.stderr
+        return errors[0]
+    return run

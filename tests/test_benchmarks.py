@@ -120,3 +120,20 @@ def test_every_op_agrees_with_pytorch_float64_when_torch_is_installed():
     differences = {**torch_agreement.op_differences(), **torch_agreement.softmax_differences()}
     assert set(differences) >= {"sqrt", "abs", "dot", "logsumexp", "cross_entropy"}
     assert max(differences.values()) <= 1e-12, differences
+
+
+def test_report_fits_120_columns_stacked_and_is_full_width_without_a_limit(results):
+    narrow = run.format_report(results, width=120)
+    assert max(len(line) for line in narrow.splitlines()[:-2]) <= 120  # all but the machine line
+    assert "(c) moons demo step, MLP(2,[16,16,1]), 10 points (ms)\n  micrograd 0.1.0: " in narrow
+    assert "  micrograd / ours: " in narrow and "  target: >= 15x (stretch 40x)" in narrow
+    wide = run.format_report(results)
+    assert max(len(line) for line in wide.splitlines()) > 120 and wide.count("\n|") >= 13
+    assert run.format_report(results, width=1000) == wide
+
+
+def test_progress_bar_names_each_measurement(capsys):
+    run.run_all(run.Sizes(width=5, depth=2, reps=1, moons_points=4, moons_steps=1, chain=50, batch=1, hidden=2),
+                progress=True)
+    err = capsys.readouterr().err
+    assert "benchmark mixed" in err and "0/8 [" in err  # tqdm redraws at most every 0.1 s: the first is sure

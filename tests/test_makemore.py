@@ -234,3 +234,47 @@ def test_load_into_a_different_shape_is_a_clear_error(names_file, tmp_path, caps
         mm.main(["--data", str(names_file), "--emb", "2", "--hidden", "7", "--load", str(path)])
     message = str(e.value.code)
     assert "does not fit NameMLP(emb=2, hidden=7, block_size=3)" in message and len(message) < 600
+
+
+# ---- the command line: bad values, wording, widths ------------------------------------------------------------
+BAD_OPTIONS = [
+    (["--block-size", "0"], "makemore.py: error: argument --block-size: must be at least 1, got 0"),
+    (["--emb", "two"], "makemore.py: error: argument --emb: expected a whole number, got 'two'"),
+    (["--hidden", "-3"], "makemore.py: error: argument --hidden: must be at least 1, got -3"),
+    (["--steps", "-1"], "makemore.py: error: argument --steps: must be >= 0, got -1"),
+    (["--lr", "inf"], "makemore.py: error: argument --lr: must be a finite number > 0, got inf"),
+    (["--lr", "0"], "makemore.py: error: argument --lr: must be a finite number > 0, got 0"),
+    (["--seed", "1.5"], "makemore.py: error: argument --seed: invalid int value: '1.5'"),
+    (["--lr", "fast"], "makemore.py: error: argument --lr: expected a number, got 'fast'"),
+    (["--eval-every", "-5"], "makemore.py: error: argument --eval-every: must be >= 0, got -5"),
+    (["--data", "nope.txt"], "makemore: --data nope.txt: no such file (nothing was written)"),
+    (["--data", "."], "makemore: --data .: is a directory, expected a file of one name per line "
+                      "(nothing was written)"),
+    (["--save", "no/m.json"], "makemore: --save no/m.json: folder {tmp}/no does not exist (nothing was written)"),
+    (["--save", "."], "makemore: --save .: is a folder; give a file name such as model.json"),
+    (["--load", "nope.json"], "makemore: --load nope.json: no such file"),
+]
+
+
+@pytest.mark.parametrize("argv, message", BAD_OPTIONS)
+def test_every_bad_option_value_is_one_line_and_no_traceback(argv, message, names_file, tmp_path, option_error):
+    data = [] if "--data" in argv else ["--data", str(names_file)]
+    steps = [] if "--steps" in argv else ["--steps", "0", "--no-progress"]
+    assert option_error(mm, [*data, *argv, *steps]).startswith(message.format(tmp=tmp_path))
+
+
+def test_an_empty_sampled_name_is_shown_as_such():
+    assert mm.format_samples(["ava", "", "bo"]) == "ava (empty) bo"
+
+
+def test_progress_bar_labels_its_loss_as_the_last_batchs(names_file, capsys):
+    mm.main(["--data", str(names_file), "--steps", "3", "--hidden", "4", "--eval-every", "0"])
+    captured = capsys.readouterr()
+    assert "last batch loss " in captured.err and "loss=" not in captured.err
+    assert "train loss " in captured.out and "training examples, not the last batch)" in captured.out
+
+
+def test_output_fits_120_columns(names_file, capsys):
+    out, _ = run(["--data", str(names_file), "--steps", "5", "--hidden", "4"], capsys)
+    assert max(len(line) for line in out.splitlines()[:-1]) <= 120  # all but the JSON line
+    assert "samples: " in out

@@ -113,6 +113,7 @@ def test_demo_runs_and_flags_the_differing_figures(capsys):
     assert "3.510187783e-05" in out
 
 
+@pytest.mark.usefixtures("dot")
 def test_demo_draws_the_network_with_w1s_paths_to_mazur_svg(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert mazur.main(["--steps", "1000"]) == 0
@@ -136,9 +137,11 @@ def test_demo_runs_and_says_so_without_dot(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path))
     assert mazur.main(["--steps", "1000"]) == 0
-    last = capsys.readouterr().out.rstrip().splitlines()[-1]
+    out = capsys.readouterr().out
+    last = " ".join(out[out.rindex("\n\n"):].split())  # the last paragraph, wrapped to 120 columns
     assert last.startswith("Graph not drawn: render: Graphviz's `dot` program was not found on PATH")
     assert "apt-get install graphviz" in last
+    assert max(len(line) for line in out.splitlines()) <= 120
     assert list(tmp_path.iterdir()) == []
 
 
@@ -148,8 +151,8 @@ def test_graph_without_the_graphviz_package_is_reported_not_raised(mazur_net, tm
     monkeypatch.setitem(sys.modules, "graphviz", None)  # as if it were not installed
     p, n = mazur_net
     report = mazur.write_graph(n, p, tmp_path / "g.svg")
-    assert report.startswith("Graph not drawn: import of graphviz halted")
-    assert report.endswith("(pip install graphviz, or pass --no-graph)")
+    assert report == ("Graph not drawn: viz needs the graphviz package: pip install micrograd_lite[viz] "
+                      "(or pip install graphviz); or pass --no-graph")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -173,3 +176,21 @@ def test_trace_prints_the_backward_pass_and_stops(capsys):
     assert "1. E_total = +(E_o1, E_o2):  ∂E_total/∂E_total = 1.000000" in out
     assert "∂E_total/∂w5 += ∂E_total/∂net_o1 × ∂net_o1/∂w5 = 0.138499 × 0.593270 = 0.082167  → 0.082167" in out
     assert "Training" not in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--steps", "0"], "--steps must be at least 1, got 0"),
+    (["--steps", "ten"], "argument --steps: invalid int value: 'ten'"),
+    (["--graph", "net.jpg"], "argument --graph: 'net.jpg': .jpg is not one of .svg, .png, .pdf"),
+    (["--graph", "no/net.svg"], "argument --graph: 'no/net.svg': folder 'no' does not exist"),
+    (["--sequential=yes"], "argument --sequential: ignored explicit argument 'yes'"),
+])
+def test_every_bad_option_value_is_one_line_and_no_traceback(argv, message, option_error):
+    assert option_error(mazur, argv).startswith(f"mazur.py: error: {message}")
+
+
+@pytest.mark.usefixtures("dot")
+def test_graph_without_a_suffix_is_an_svg(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert mazur.main(["--steps", "1", "--graph", "net"]) == 0
+    assert (tmp_path / "net.svg").read_text().startswith("<?xml")

@@ -3,17 +3,20 @@
 contributions, training to 100% on and/or/xor/nand, and the command line."""
 
 import math
+import os
+import subprocess
 import sys
-import types
+from pathlib import Path
 
 import pytest
 
 from demos import truth_table as tt
-from micrograd_lite import Value, cross_entropy
+from micrograd_lite import cross_entropy
 from micrograd_lite.gradcheck import numerical_grad
 
 CASES = [(op, c) for op in sorted(tt.OPS) for c in tt.CONTEXTS]
 REL = dict(rel=1e-12, abs=1e-14)
+DEMO = Path(tt.__file__)
 
 
 def matvec(xs, m):
@@ -179,20 +182,6 @@ def test_bad_context_is_a_usage_error(capsys):
     assert tt.parse_context("False, t") == (0, 1)
 
 
-def test_graph_is_drawn_with_viz_when_present_and_skipped_when_absent(monkeypatch, capsys, tmp_path):
-    calls = []
-    fake = types.ModuleType("viz")
-    fake.render = lambda root, path, format: calls.append((root, path, format))
-    monkeypatch.setitem(sys.modules, "viz", fake)
-    path = str(tmp_path / "g.svg")
-    assert tt.main(["--explain", "0,1", "--graph", path]) == 0
-    (root, got_path, fmt), = calls
-    assert isinstance(root, Value) and root.label == "loss" and got_path == path and fmt == "svg"
-    monkeypatch.setitem(sys.modules, "viz", None)  # import viz now raises ImportError
-    assert tt.main(["--graph", path]) == 0
-    assert capsys.readouterr().out.rstrip().endswith("(graph not written: the viz package is not available)")
-
-
 def test_notes_weights_give_the_notes_example():
     from micrograd_lite.slips import agreement
     net = tt.notes_net()
@@ -210,3 +199,118 @@ def test_weights_notes_option_marks_the_cells_that_differ(capsys):
     if (notes.SEEDS / notes.T1).is_file():
         assert "line 6: HI[1] notes -0.03, engine -0.0393: rounding" in out
         assert "line 51: dWO.shape notes 4 x 3, engine 2 x 3: wrong" in out
+
+
+@pytest.mark.usefixtures("dot")
+@pytest.mark.parametrize("given, written, magic", [("g.png", "g.png", b"\x89PNG"), ("g.pdf", "g.pdf", b"%PDF"),
+                                                   ("out/g", "out/g.svg", b"<?xml"), ("G.SVG", "G.SVG", b"<?xml")])
+def test_graph_format_comes_from_the_suffix(monkeypatch, capsys, tmp_path, given, written, magic):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    assert tt.main(["--explain", "0,1", "--graph", given]) == 0
+    assert capsys.readouterr().out.rstrip().endswith(f"graph of the example's loss written to {written}")
+    assert (tmp_path / written).read_bytes().startswith(magic)
+
+
+@pytest.mark.usefixtures("dot")
+def test_default_run_draws_truth_table_svg(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert tt.main([]) == 0
+    assert ">loss</text>" in (tmp_path / "truth_table.svg").read_text()
+
+
+def test_without_dot_the_demo_runs_and_says_so_in_one_line(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot on it
+    monkeypatch.setenv("COLUMNS", "400")
+    assert tt.main([]) == 0
+    last = capsys.readouterr().out.rstrip().splitlines()[-1]
+    assert last.startswith("(graph not written: render: Graphviz's `dot` program was not found on PATH")
+    assert "apt-get install graphviz" in last
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_the_graphviz_package_the_demo_names_the_extra(monkeypatch, capsys, tmp_path):
+    for name in ("viz", "viz.graph", "viz.render"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # as if it were not installed
+    monkeypatch.setenv("COLUMNS", "400")
+    assert tt.main(["--graph", str(tmp_path / "g.svg")]) == 0
+    assert capsys.readouterr().out.rstrip().splitlines()[-1] == (
+        "(graph not written: viz needs the graphviz package: pip install micrograd_lite[viz] "
+        "(or pip install graphviz); or pass --no-graph)")
+    assert list(tmp_path.iterdir()) == []
+
+
+BAD_OPTIONS = [
+    (["--op", "nor"], "argument --op: invalid choice: 'nor'"),
+    (["--explain", "2,0"], "--explain: expected two tokens like 0,1 or false,true; got '2,0'"),
+    (["--explain", "1"], "--explain: expected two tokens like 0,1 or false,true; got '1'"),
+    (["--seed", "x"], "argument --seed: invalid int value: 'x'"),
+    (["--steps", "-1"], "--steps must be >= 0, got -1"),
+    (["--steps", "1.5"], "argument --steps: invalid int value: '1.5'"),
+    (["--lr", "0"], "--lr must be a finite number > 0, got 0.0"),
+    (["--lr", "nan"], "--lr must be a finite number > 0, got nan"),
+    (["--lr", "inf"], "--lr must be a finite number > 0, got inf"),
+    (["--lr", "fast"], "argument --lr: invalid float value: 'fast'"),
+    (["--decimals", "13"], "--decimals must be in 0..12, got 13"),
+    (["--graph", "g.gif"], "argument --graph: 'g.gif': .gif is not one of .svg, .png, .pdf"),
+    (["--graph", "no/such/folder/g.svg"], "argument --graph: 'no/such/folder/g.svg': folder 'no/such/folder' "
+                                          "does not exist"),
+    (["--graph", "out/"], "argument --graph: 'out/' names a folder; give a file name such as graph.svg"),
+]
+
+
+@pytest.mark.parametrize("argv, message", BAD_OPTIONS)
+def test_every_bad_option_value_is_one_line_and_no_traceback(argv, message, option_error):
+    assert option_error(tt, argv).startswith(f"truth_table.py: error: {message}")
+
+
+def test_training_goes_on_to_a_confident_margin(capsys):
+    net = tt.TruthTableNet(rng=0)
+    seen = []
+    steps, _, correct = tt.train(net, "and", log=lambda *row: seen.append(row))
+    first_right = next(s for s, _, c, _ in seen if c == 4)
+    assert first_right < steps and correct == 4
+    assert seen[first_right][3] < tt.MARGIN <= seen[-1][3]  # right but unsure at first; confident at the end
+    assert all(low < tt.MARGIN for *_, low in seen[:-1])  # and it stops at the first confident step
+    for c in tt.CONTEXTS:
+        assert tt.softmax(net.forward(c)["RAW"])[tt.target("and", c)].data >= tt.MARGIN
+    assert tt.main(["--no-graph"]) == 0
+    out = capsys.readouterr().out
+    assert (f"All four contexts predicted correctly after {first_right} steps; trained on to step {steps}, where "
+            f"every PRED of the right answer is at least 0.9") in " ".join(out.split())
+
+
+def test_a_step_limit_before_the_margin_is_said(capsys):
+    assert tt.main(["--op", "xor", "--steps", "60", "--no-graph"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "but the --steps limit (60) stopped training with the lowest PRED of a right answer at" in out
+
+
+@pytest.mark.parametrize("argv", [["--op", "xor", "--explain", "1,1"], ["--explain", "0,0", "--decimals", "8"]])
+def test_output_fits_120_columns_and_keeps_every_cell(monkeypatch, capsys, argv):
+    monkeypatch.setenv("COLUMNS", "120")
+    assert tt.main([*argv, "--no-graph"]) == 0
+    narrow = capsys.readouterr().out
+    assert max(len(line) for line in narrow.splitlines()) <= 120
+    monkeypatch.setenv("COLUMNS", "1000")
+    assert tt.main([*argv, "--no-graph"]) == 0
+    wide = capsys.readouterr().out
+    assert max(len(line) for line in wide.splitlines()) > 120  # the notes' layout, one row per table
+    assert sorted(narrow.split()) == sorted(wide.split())  # the same words and numbers, laid out again
+
+
+def test_embedding_lines_name_the_position_and_the_token():
+    text, _ = tt.explain(tt.TruthTableNet(rng=0), (0, 1), "and", 0.5)
+    assert 'Dimension 2 of context position 1: token 0 "False"' in text
+    assert 'Dimension 1 of context position 2: token 1 "True"' in text
+    assert "lR the learning rate" in text
+
+
+def test_help_explains_its_terms():
+    done = subprocess.run([sys.executable, str(DEMO), "--help"], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "120"})
+    assert done.returncode == 0
+    assert "seed notes" not in done.stdout
+    assert "learning rate, written lR in the tables" in done.stdout

@@ -2,7 +2,8 @@
 label, data and grad; the colours of parameters, inputs and w1's highlighted paths), deterministic DOT
 source, and the errors (too many nodes, no `dot` on PATH, bad formats and arguments).
 
-These tests need Graphviz's `dot`; they are never skipped (`make test` installs it first)."""
+The tests that render take conftest's `dot` fixture: skipped, saying how to install Graphviz, when `dot` is
+not on PATH, and failed instead under CI (`make test` installs it first when it can)."""
 
 import collections
 import xml.etree.ElementTree as ET
@@ -44,6 +45,7 @@ def value_nodes(nodes):
     return {k: n for k, n in nodes.items() if any(t.startswith("data ") for t in n[0])}
 
 
+@pytest.mark.usefixtures("dot")
 def test_svg_shows_every_value_with_label_data_and_grad(mazur_net, tmp_path):
     p, n = mazur_net
     root = n["E_total"]
@@ -68,6 +70,7 @@ def test_svg_shows_every_value_with_label_data_and_grad(mazur_net, tmp_path):
     assert ops == {"dot": 4, "sigmoid": 4, "-": 2, "**": 2, "*": 2, "+": 1}
 
 
+@pytest.mark.usefixtures("dot")
 def test_parameters_inputs_and_intermediates_are_filled_apart(mazur_net, tmp_path):
     p, n = mazur_net
     nodes, _ = read_svg(viz.render(n["E_total"], tmp_path / "g.svg", params=p.values()))
@@ -80,6 +83,7 @@ def test_parameters_inputs_and_intermediates_are_filled_apart(mazur_net, tmp_pat
     assert len({viz.PARAMETER_COLOR, viz.INPUT_COLOR, "white"}) == 3
 
 
+@pytest.mark.usefixtures("dot")
 def test_highlight_colours_the_two_paths_from_w1_to_E_total(mazur_net, tmp_path):
     p, n = mazur_net
     nodes, edges = read_svg(viz.render(n["E_total"], tmp_path / "g.svg", highlight=p["w1"]))
@@ -164,6 +168,7 @@ def test_missing_dot_names_the_program_and_how_to_install_it(mazur_net, tmp_path
 
 
 @pytest.mark.parametrize("fmt,magic", [("png", b"\x89PNG"), ("pdf", b"%PDF"), ("svg", b"<?xml")])
+@pytest.mark.usefixtures("dot")
 def test_formats_from_the_suffix_or_given(mazur_net, tmp_path, fmt, magic):
     _, n = mazur_net
     assert viz.render(n["E_total"], tmp_path / f"g.{fmt}").read_bytes().startswith(magic)
@@ -181,6 +186,7 @@ def test_bad_formats_are_named(mazur_net, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.usefixtures("dot")
 def test_labels_with_record_syntax_are_shown_verbatim(tmp_path):
     label = 'a|b{c}<d> "q" \\ e'
     y = Value(2.0, label=label) * 3

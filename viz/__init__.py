@@ -8,6 +8,15 @@
     render(loss, "loss.svg", highlight=w1)   # w1's paths to the loss in red
 """
 
+# The graphviz Python package (the `viz` extra) is checked first, so that its absence names the extra. The
+# `dot` program it drives is needed only by render, and render says so.
+try:
+    import graphviz
+except ImportError as e:
+    raise ModuleNotFoundError("viz needs the graphviz package: pip install micrograd_lite[viz] "
+                              "(or pip install graphviz)", name="graphviz") from e
+del graphviz
+
 from .graph import (HIGHLIGHT_COLOR, INPUT_COLOR, MAX_NODES, PARAMETER_COLOR, GraphTooLargeError,
                     draw_dot)
 from .render import FORMATS, GraphvizNotFoundError, render

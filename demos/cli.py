@@ -1,0 +1,63 @@
+"""What the demos' command lines share: the terminal's width, prose wrapped to it, and the `--graph PATH` option.
+
+Each demo's output fits `terminal_width()` columns: tables keep the notes' wide layout when there is room
+and are stacked otherwise, and prose is wrapped with `wrap`.
+"""
+
+import argparse
+import os
+import shutil
+import textwrap
+
+GRAPH_FORMATS = ("svg", "png", "pdf")  # what viz.render writes (viz.FORMATS; viz needs not be installed here)
+
+
+def terminal_width():
+    """Columns to fit: the COLUMNS environment variable when set, else the terminal's width, else 80
+    (`shutil.get_terminal_size`)."""
+    return shutil.get_terminal_size().columns
+
+
+def wrap(text, width=None, indent=""):
+    """`text` (paragraphs separated by newlines) with each line wrapped to `width` columns (None: unchanged);
+    continuation lines start with `indent`. Lines that fit are kept as they are."""
+    if width is None:
+        return text
+    out = []
+    for line in text.split("\n"):
+        lead = line[:len(line) - len(line.lstrip())]
+        out += (textwrap.wrap(line, width, subsequent_indent=lead + indent, break_on_hyphens=False,
+                              break_long_words=False) or [""]) if len(line) > width else [line]
+    return "\n".join(out)
+
+
+def graph_path(text):
+    """argparse type of ``--graph PATH``: the path, '.svg' appended when it has no suffix. Rejects (one-line
+    argparse error, before any work) a suffix other than .svg .png .pdf and a folder that does not exist."""
+    folder, name = os.path.split(text)
+    suffix = os.path.splitext(name)[1]
+    if not name:
+        raise argparse.ArgumentTypeError(f"{text!r} names a folder; give a file name such as graph.svg")
+    if not suffix:
+        text += ".svg"
+    elif suffix.lower().lstrip(".") not in GRAPH_FORMATS:
+        raise argparse.ArgumentTypeError(f"{text!r}: {suffix} is not one of .svg, .png, .pdf")
+    if folder and not os.path.isdir(folder):
+        raise argparse.ArgumentTypeError(f"{text!r}: folder {folder!r} does not exist")
+    return text
+
+
+def table(rows, headers, width=None):
+    """`rows` (lists of str) under `headers` as `tabulate` lays them out (plain columns) when that fits
+    `width` columns (None: always); otherwise stacked, one record per row: its first cell, then
+    ``  header: cell`` for each other non-empty cell."""
+    from tabulate import tabulate  # the demos extra
+
+    wide = tabulate(rows, headers=headers, disable_numparse=True)
+    if width is None or max(len(line) for line in wide.splitlines()) <= width:
+        return wide
+    lines = []
+    for row in rows:
+        lines.append(row[0])
+        lines += [wrap(f"  {h}: {cell}", width, "    ") for h, cell in zip(headers[1:], row[1:]) if cell != ""]
+    return "\n".join(lines)
