@@ -8,9 +8,8 @@ are those of that commit, timings included (they describe that commit's measurem
 """
 
 import math
-from numbers import Real
 
-from micrograd_lite.checks import check_number as _check_number, short_repr as _short_repr
+from micrograd_lite.checks import check_number as _check_number
 
 __all__ = ["Value", "no_grad", "detect_anomaly", "topological_order"]
 

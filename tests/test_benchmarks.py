@@ -4,7 +4,6 @@ float floor, the closure variant and the engine before issue 11, the generic tra
 timed."""
 
 import math
-import time
 
 import pytest
 
