@@ -1,3 +1,3 @@
-"""Benchmarks: micrograd_lite against micrograd 0.1.0 side by side (``python -m benchmarks.run``, or
-``make bench``), and each of the engine's speed tricks against the code it replaced
-(``python -m benchmarks.tricks``)."""
+"""Benchmarks: micrograd_lite against micrograd 0.1.0 and against its own engine before the closures
+(``python -m benchmarks.run``, ``make bench``), and every op against PyTorch float64
+(``python -m benchmarks.torch_agreement``, needs torch)."""
