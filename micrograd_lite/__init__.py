@@ -10,6 +10,7 @@ from .losses import cross_entropy, log_softmax, mse, softmax
 from .optim import SGD
 from .checkpoint import CheckpointError, load, save
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .compiler import CompileError, compile
 
 __version__ = "0.1.0"
 
@@ -20,4 +21,5 @@ __all__ = [
     "SGD",
     "save", "load", "CheckpointError",
     "gradcheck", "numerical_grad", "GradcheckError",
+    "compile", "CompileError",
 ]
