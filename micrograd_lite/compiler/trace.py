@@ -129,7 +129,10 @@ def first_difference(order, other, what, inputs=None, other_inputs=None):
                                f"{_show(m, other, index_other)} in the other (the compiled step is valid only "
                                f"for a function that builds the same graph each time)")
     if len(order) != len(other):
-        raise CompileError(f"{what} built different graphs: {len(order)} nodes against {len(other)}")
+        i = min(len(order), len(other))
+        longer, where = (order, index) if len(order) > i else (other, index_other)
+        raise CompileError(f"{what} built different graphs: {len(order)} nodes against {len(other)}; the "
+                           f"first {i} agree, then node {i} is {_show(longer[i], longer, where)} in one only")
 
 
 def describe(node, order):
