@@ -9,8 +9,9 @@ from .nn import MLP, Embedding, Layer, Module, Neuron, StateDictError
 from .losses import cross_entropy, log_softmax, mse, softmax
 from .optim import SGD
 from .checkpoint import CheckpointError, load, save
-from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from .compiler import CompileError, compile
+from .autograd import grad
 
 __version__ = "0.1.0"
 
@@ -20,6 +21,6 @@ __all__ = [
     "mse", "softmax", "log_softmax", "cross_entropy",
     "SGD",
     "save", "load", "CheckpointError",
-    "gradcheck", "numerical_grad", "GradcheckError",
-    "compile", "CompileError",
+    "gradcheck", "gradgradcheck", "numerical_grad", "GradcheckError",
+    "compile", "CompileError", "grad",
 ]
