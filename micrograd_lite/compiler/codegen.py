@@ -106,14 +106,15 @@ def backward_terms(node, trace, needed):
     return explore(run)
 
 
-def backward_statements(trace, forward=None):
+def backward_statements(trace, forward=None, params_defined=True):
     """[(comment, lines)] for every op node whose gradient is needed, in reverse order (as ``backward()``):
-    `comment` the forward statement it differentiates, `lines` the indented source of its terms. Gradient
-    variables are ``grad_<name>``; a parameter's starts from its ``.grad`` (see `generate`), any other from
-    its first term, or 0.0 before a term inside a branch."""
+    `comment` the forward statement it differentiates, `lines` the source of its terms (a branch's body
+    indented by 4). Gradient variables are ``grad_<name>``; one starts from its first term (0.0 before a
+    term inside a branch), except, with `params_defined`, a parameter's, which the caller defines first
+    (`generate`: from its ``.grad``). The root's, ``grad_<root>``, is the caller's too."""
     needed = needs_grad(trace)
     forward = dict(forward or forward_statements(trace))
-    defined = {p for p in trace.params}
+    defined = set(trace.params) if params_defined else set()
     defined.add(trace.root)
     blocks = []
     for node in reversed(trace.order):
