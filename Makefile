@@ -32,6 +32,7 @@ makemore: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.compiled
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

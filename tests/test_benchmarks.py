@@ -112,3 +112,15 @@ def test_generic_steps_give_the_same_losses_and_gradients_on_both_engines():
     before = [p.data for p in workloads.generic_parameters(workloads.generic_layers(Value, [2, 4, 1], seed=1))]
     after = [[p.data for p in workloads.generic_parameters(L)] for L in layers]
     assert after[0] == pytest.approx(after[1], rel=1e-12) and after[0] != before  # both took the same step
+
+
+def test_compiled_benchmark_reports_both_steps_with_equal_losses():
+    from benchmarks import compiled
+
+    results = [compiled.measure("moons", compiled._moons_pair(), 2),
+               compiled.measure("makemore", compiled._makemore_pair(4), 2)]
+    for r in results:
+        assert r["loss_diff"] <= 1e-12 and r["engine"] > 0 and r["compiled"] > 0
+        assert r["trace"] > 0 and r["codegen"] > 0 and r["pycompile"] > 0 and r["lines"] > r["ops"]
+    report = compiled.report(results, (0.5, 0.6))
+    assert "moons" in report and "makemore" in report and "load average 0.5 before, 0.6 after" in report
