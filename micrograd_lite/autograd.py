@@ -58,11 +58,9 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=Fa
     number = _number if create_graph else None
     functions = {"log": _Dual.log} if create_graph else None
     for node in reversed(order):
-        if node.parents and node in slots:
-            if number is None:  # floats: the closure keeps its own numbers, only operands are replaced
-                node._backward(slots[node].grad, **_operands_only(node, accumulator))
-            else:
-                run_backward(node, _Dual.of(slots[node].grad), accumulator, number, functions)
+        if node.parents and node in slots:  # floats (number None): the closure keeps its own numbers
+            g = slots[node].grad
+            run_backward(node, g if number is None else _Dual.of(g), accumulator, number, functions)
 
     result = []
     for i, v in enumerate(inputs):
@@ -118,20 +116,6 @@ class _Slot:
 
     def __init__(self):
         self.grad = 0.0
-
-
-def _operands_only(node, accumulator):
-    """The closure's operand arguments, each replaced by `accumulator(operand)`: every bound Value and
-    list of Values (names and defaults read from the closure itself)."""
-    closure = node._backward
-    code = closure.__code__
-    kwargs = {}
-    for name, default in zip(code.co_varnames[1:code.co_argcount], closure.__defaults__):
-        if isinstance(default, Value):
-            kwargs[name] = accumulator(default)
-        elif isinstance(default, list) and default and all(isinstance(v, Value) for v in default):
-            kwargs[name] = [accumulator(v) for v in default]
-    return kwargs
 
 
 def _as_values(xs, what):

@@ -7,14 +7,13 @@ written here a second time.
 """
 
 import builtins
-import math
 
 from ..checks import short_repr
-from ..engine import Value
+from ..engine import Value, topological_order
 from .codegen import generate, needs_grad
 from .rules import CompileError
 from .runtime import NAMESPACE
-from .trace import OP, Trace, first_difference, flatten, trace
+from .trace import OP, Trace, first_difference, flatten, rebuild, trace
 
 __all__ = ["compile", "CompileError", "Step", "Trace", "trace"]
 
@@ -60,6 +59,7 @@ class Step:
     def __init__(self, trace, source, forward, step, check_fn=None):
         self.trace, self.source, self.params = trace, source, trace.params
         self._forward, self._step, self._check_fn = forward, step, check_fn
+        self._step_locals = None  # check=True: the step returning its variables, generated at first use
 
     def __repr__(self):
         ops = sum(1 for k in self.trace.kind.values() if k == OP)
@@ -89,11 +89,9 @@ class Step:
         t = self.trace
         saved = [p.grad for p in self.params]
         inputs = [Value(x) for x in xs]
-        from .trace import rebuild
         root = self._check_fn(*rebuild(t.structure, iter(inputs)))
         if not isinstance(root, Value):
             raise CompileError(f"step (check=True): fn returned {type(root).__name__} {short_repr(root)}")
-        from ..engine import topological_order
         order = topological_order(root)
         first_difference(t.order, order, "step (check=True): the example and these arguments",
                          {v: i for i, v in enumerate(t.inputs)}, {v: i for i, v in enumerate(inputs)})
@@ -119,11 +117,10 @@ class Step:
 
     def _locals(self, xs):
         """Run the step, returning its local variables (each node's value and gradient by name)."""
-        if not hasattr(self, "_step_locals"):
-            source = self.source.replace("\n    return ", "\n    return locals() or ")
-            source = source.split("def step(P, X):", 1)[1]
+        if self._step_locals is None:
             namespace = dict(NAMESPACE)
-            exec(builtins.compile("def step(P, X):" + source, "<micrograd_lite.compile check>", "exec"), namespace)
+            exec(builtins.compile(generate(self.trace, return_locals=True), "<micrograd_lite.compile check>",
+                                  "exec"), namespace)
             self._step_locals = namespace["step"]
         return self._step_locals(self.params, xs)
 

@@ -9,7 +9,7 @@ import sys
 
 from ..explain import on_paths
 from .rules import Accumulator, Branch, CompileError, Sym, explore, literal, run_backward, sym_log
-from .trace import CONSTANT, INPUT, OP, PARAMETER
+from .trace import CONSTANT, INPUT, OP
 
 __all__ = ["forward_statements", "backward_statements", "generate"]
 
@@ -161,10 +161,11 @@ def _emit(tree, names, defined, lines, indent):
             defined.add(target)
 
 
-def generate(trace):
+def generate(trace, return_locals=False):
     """The source of two functions of (P, X), P the parameters (a list of Values, `trace.params`' order) and X
     the inputs' numbers (a list of floats, `flatten`'s order): ``forward(P, X)`` returns the loss;
-    ``step(P, X)`` also adds each parameter's gradient to its ``.grad`` and returns the loss."""
+    ``step(P, X)`` also adds each parameter's gradient to its ``.grad`` and returns the loss (with
+    `return_locals`, its variables instead: a dict name -> float, for ``compile(check=True)``)."""
     names = trace.names
     head = []
     for i, p in enumerate(trace.params):
@@ -188,5 +189,5 @@ def generate(trace):
         out.append(f"    # backward of: {comment}")
         out += [f"    {line}" for line in lines]
     out += [f"    P[{i}].grad = grad_{names[p]}" for i, p in enumerate(trace.params)]
-    out.append(f"    return {loss}")
+    out.append("    return locals()" if return_locals else f"    return {loss}")
     return "\n".join(out) + "\n"

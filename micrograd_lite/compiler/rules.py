@@ -56,7 +56,8 @@ def run_backward(node, g, accumulator, number, functions=None):
     """Call `node`'s backward closure with upstream gradient `g`, each operand replaced by
     ``accumulator(operand)`` (an object with a ``grad``), each bound forward number by ``number(q)`` where
     q is the node it is the value of (or a ``("es"|"s", node)`` pair for logsumexp's temporaries), and each
-    bound function by ``functions[name]`` (the engine's ``**`` binds ``log``).
+    bound function by ``functions[name]`` (the engine's ``**`` binds ``log``). With `number` None the
+    closure keeps its own numbers and functions: only the operands are replaced.
 
     Raises CompileError naming the op when the closure binds something this table does not describe (an op
     added to the engine without a line in `BOUND`)."""
@@ -65,8 +66,11 @@ def run_backward(node, g, accumulator, number, functions=None):
     names = code.co_varnames[1:code.co_argcount]  # the first argument is the upstream gradient
     parents = node.parents
     n = len(parents) // 2 if node.op == "dot" else 0
-    meaning = BOUND[node.op](parents, node, n) if node.op in BOUND else {}
-    functions = functions or {}
+    if number is None:
+        meaning, functions = {}, {}
+    else:
+        meaning = BOUND[node.op](parents, node, n) if node.op in BOUND else {}
+        functions = functions or {}
     kwargs = {}
     for name, default in zip(names, closure.__defaults__):
         if name in meaning:
@@ -78,7 +82,7 @@ def run_backward(node, g, accumulator, number, functions=None):
             kwargs[name] = [accumulator(v) for v in default]
         elif name in functions:
             kwargs[name] = functions[name]
-        elif default is not None:
+        elif default is not None and number is not None:
             raise CompileError(f"op {node.op!r}: its backward reads {name} = {short_repr(default)}, which "
                                f"micrograd_lite.compiler.rules.BOUND does not describe")
     closure(g, **kwargs)
