@@ -26,6 +26,7 @@ makemore: setup
 
 bench: setup
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.compiled
 
 clean:
 	rm -rf .venv *.egg-info .pytest_cache .hypothesis

@@ -8,6 +8,7 @@ everywhere; E_total = sum 1/2 (target - out)^2; learning rate 0.5.
 Prints the forward pass, the ten gradients three ways (the engine's ``grad``, the hand-derived delta-rule
 formulas, the post's printed figures), one SGD step, and E_total over 10,000 steps; draws the network to
 mazur.svg with w1's two paths to E_total highlighted (needs Graphviz; ``--no-graph`` skips it).
+``--code`` prints the forward and backward pass as Python instead, ``--hessian`` the 10 x 10 Hessian.
 
 Run: ``python demos/mazur.py`` (``--help`` for options).
 """
@@ -16,8 +17,8 @@ import argparse
 import os
 import sys
 
-from micrograd_lite import SGD, Value
-from micrograd_lite.explain import chain_rule, trace_backward
+from micrograd_lite import SGD, Value, autograd
+from micrograd_lite.explain import backward_source, chain_rule, trace_backward
 
 if not __package__:  # run as a script (python demos/mazur.py): make `demos` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -176,6 +177,26 @@ def backward_trace():
     return str(trace_backward(nodes["E_total"]))
 
 
+def backward_code():
+    """The network's forward and backward pass as straight-line Python, with the graph's numbers in comments
+    (`explain.backward_source`: the statements the engine's closures make, one per chain-rule term)."""
+    p = make_params()
+    return backward_source(forward(p)["E_total"], params=[p[k] for k in PARAMS])
+
+
+def hessian():
+    """d^2 E_total / d a d b for a, b in `PARAMS` (10 x 10 floats, rows and columns in PARAMS' order) at the
+    initial parameters, by `micrograd_lite.autograd.hessian` (the gradient's own graph, differentiated)."""
+    p = make_params()
+    return autograd.hessian(forward(p)["E_total"], [p[k] for k in PARAMS])
+
+
+def hessian_table(digits=4):
+    """`hessian()` as a table with row and column names (a str), entries with `digits` significant digits."""
+    rows = [[a] + [f"{h:.{digits - 1}e}" for h in row] for a, row in zip(PARAMS, hessian())]
+    return table(rows, [""] + PARAMS)
+
+
 def fmt(x):
     return f"{x:.9f}" if abs(x) >= 1e-4 or x == 0 else f"{x:.6e}"
 
@@ -203,6 +224,21 @@ def write_graph(nodes, p, path):
     return f"Graph: wrote {path} (the whole network; w1's two paths to E_total in red, parameters in blue)"
 
 
+def print_code_or_hessian(code, hessian_too):
+    """``--code`` and ``--hessian``: print those sections only. Returns the exit status 0."""
+    if code:
+        print(f"The notes' network as code ({SOURCE}).\nThe forward pass, then backward() as one statement "
+              "per chain-rule term, each block under the forward\nline it differentiates; in comments, the "
+              "values at the initial weights (micrograd_lite.explain.backward_source).\n")
+        print(backward_code())
+    if hessian_too:
+        print("Hessian of E_total at the initial weights, d2 E_total / d row d column, by micrograd_lite.autograd.\n"
+              "hessian (the gradient's own graph differentiated again). w5, w6 feed out_o1 only and w7, w8\n"
+              "out_o2 only, and E_total is a sum over the outputs: their cross terms are exactly 0.\n")
+        print(hessian_table())
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -215,11 +251,17 @@ def main(argv=None):
     ap.add_argument("--no-graph", action="store_true", help="do not draw the network")
     ap.add_argument("--trace", action="store_true",
                     help="print the backward pass step by step (explain.trace_backward) and stop")
+    ap.add_argument("--code", action="store_true",
+                    help="only print the forward and backward pass as Python, one line per chain-rule term")
+    ap.add_argument("--hessian", action="store_true",
+                    help="only print the 10 x 10 Hessian of E_total with respect to w1..w8, b1, b2")
     args = ap.parse_args(argv)
     if args.trace:
         print("backward() on the notes' network, closure by closure (∂E_total/∂node += upstream × local):")
         print(backward_trace())
         return 0
+    if args.code or args.hessian:
+        return print_code_or_hessian(args.code, args.hessian)
     if args.steps < 1:
         ap.error(f"--steps must be at least 1, got {args.steps}")
 

@@ -9,7 +9,9 @@ from .nn import MLP, Embedding, Layer, Module, Neuron, StateDictError
 from .losses import cross_entropy, log_softmax, mse, softmax
 from .optim import SGD
 from .checkpoint import CheckpointError, load, save
-from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
+from .compiler import CompileError, compile
+from .autograd import grad
 from . import explain  # so that `import micrograd_lite` is enough for micrograd_lite.explain.chain_rule
 
 __version__ = "0.1.0"
@@ -20,6 +22,7 @@ __all__ = [
     "mse", "softmax", "log_softmax", "cross_entropy",
     "SGD",
     "save", "load", "CheckpointError",
-    "gradcheck", "numerical_grad", "GradcheckError",
+    "gradcheck", "gradgradcheck", "numerical_grad", "GradcheckError",
+    "compile", "CompileError", "grad",
     "explain",
 ]

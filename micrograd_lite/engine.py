@@ -132,10 +132,12 @@ class Value:
             k = other.data
             y = checked_pow(x, k)
 
-            def _backward(g, a=self, b=other, x=x, k=k, y=y):
+            # log is an argument, as the numbers are, so that `compile` and `grad(create_graph=True)` can run
+            # this rule on stand-ins (math.log would read a stand-in Value as a float, cutting it off the graph)
+            def _backward(g, a=self, b=other, x=x, k=k, y=y, log=math.log):
                 a.grad += (k * _power_of(x, k - 1.0) if k else 0.0) * g
                 # ln x has no real value for x < 0 (k is then an integer); at x = 0 the limit is 0
-                b.grad += (y * math.log(x) if x > 0.0 else 0.0 if x == 0.0 else math.nan) * g
+                b.grad += (y * log(x) if x > 0.0 else 0.0 if x == 0.0 else math.nan) * g
             return _node(y, (self, other), "**", _backward)
         k = check_number(other, "**")
 

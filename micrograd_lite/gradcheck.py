@@ -1,5 +1,7 @@
 """Checking analytic gradients against finite differences: `numerical_grad` and `gradcheck`.
 
+`gradgradcheck` checks second derivatives (`autograd.hessian`) against central differences of the gradient.
+
 `gradcheck` follows ``torch.autograd.gradcheck`` (same defaults eps=1e-6, atol=1e-5, rtol=1e-3, same test
 |analytic - numeric| <= atol + rtol * |numeric|, same reentrance check), for functions of scalar inputs.
 """
@@ -7,9 +9,10 @@
 import math
 from numbers import Real
 
+from .autograd import hessian
 from .engine import Value, no_grad, topological_order
 
-__all__ = ["numerical_grad", "gradcheck", "GradcheckError"]
+__all__ = ["numerical_grad", "numerical_hessian", "gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 class GradcheckError(RuntimeError):
@@ -90,6 +93,64 @@ def gradcheck(f, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
                      "grads gave different gradients, although the first matched the numeric ones:\n"
                      + "\n".join(changed))
     return True
+
+
+def gradgradcheck(f, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """Check the second derivatives of `f` at `inputs` (the Hessian, from `grad` with ``create_graph=True``)
+    against central differences of the engine's gradient, as ``torch.autograd.gradgradcheck`` checks
+    second-order gradients.
+
+    `f`, `inputs`, `eps`, `atol`, `rtol`, `raise_exception`: as `gradcheck`. Entry (i, j) passes when
+    ``|H_ij - N_ij| <= atol + rtol * |N_ij|``, where N_ij = (g_i(x + eps e_j) - g_i(x - eps e_j)) / (2 eps)
+    and g is the gradient by ``backward()``. Returns True when every entry passes; otherwise raises
+    GradcheckError naming each failing (i, j) with both values, or returns False with
+    ``raise_exception=False``. Raises TypeError and ValueError as `gradcheck`; no ``grad`` of a Value `f`
+    reads is changed."""
+    xs = _check_args("gradgradcheck", f, inputs, eps)
+    if not xs:
+        raise ValueError("gradgradcheck: needs at least one input")
+    _check_scalar("gradgradcheck", "atol", atol, "a finite number >= 0", lambda t: t >= 0)
+    _check_scalar("gradgradcheck", "rtol", rtol, "a finite number >= 0", lambda t: t >= 0)
+    leaves = [Value(x) for x in xs]
+    out = f(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradgradcheck: f must return a Value, got {type(out).__name__} {out!r}")
+    analytic = hessian(out, leaves)
+    numeric = numerical_hessian(f, xs, eps)
+    problems = []
+    for i, (row, nrow) in enumerate(zip(analytic, numeric)):
+        for j, (a, n) in enumerate(zip(row, nrow)):
+            tol = atol + rtol * abs(n)
+            if not abs(a - n) <= tol:
+                problems.append(f"  d2f/dx{i}dx{j}: analytic {a!r}, numeric {n!r}, difference {abs(a - n)!r} "
+                                f"> tolerance {tol!r}")
+    if problems:
+        return _fail(raise_exception,
+                     f"gradgradcheck: analytic and numeric second derivatives disagree at {xs!r} (eps={eps!r}, "
+                     f"atol={atol!r}, rtol={rtol!r}; numeric by central differences of the gradient):\n"
+                     + "\n".join(problems))
+    return True
+
+
+def numerical_hessian(f, inputs, eps=1e-6):
+    """Central differences of the engine's gradient of `f` at `inputs` (a sequence of n floats): n lists
+    of n floats, entry (i, j) = (g_i(x + eps e_j) - g_i(x - eps e_j)) / (2 eps), with error O(eps^2) for
+    smooth f (plus rounding, about 1e-16 |g| / eps). Other Values `f` reads keep their ``grad``."""
+    xs = _check_args("numerical_hessian", f, inputs, eps)
+    columns = []
+    for j in range(len(xs)):
+        hi = _gradient_at(f, xs[:j] + [xs[j] + eps] + xs[j + 1:])
+        lo = _gradient_at(f, xs[:j] + [xs[j] - eps] + xs[j + 1:])
+        columns.append([(a - b) / (2.0 * eps) for a, b in zip(hi, lo)])
+    return [[columns[j][i] for j in range(len(xs))] for i in range(len(xs))]
+
+
+def _gradient_at(f, point):
+    leaves = [Value(x) for x in point]
+    out = f(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(f"numerical_hessian: f must return a Value, got {type(out).__name__} {out!r}")
+    return _backward_twice(out, leaves)[0]
 
 
 def _backward_twice(out, leaves):

@@ -136,3 +136,15 @@ def test_progress_bar_names_each_measurement(capsys):
                 progress=True)
     err = capsys.readouterr().err
     assert "benchmark mixed" in err and "0/8 [" in err  # tqdm redraws at most every 0.1 s: the first is sure
+
+
+def test_compiled_benchmark_reports_both_steps_with_equal_losses():
+    from benchmarks import compiled
+
+    results = [compiled.measure("moons", compiled._moons_pair(), 2),
+               compiled.measure("makemore", compiled._makemore_pair(4), 2)]
+    for r in results:
+        assert r["loss_diff"] <= 1e-12 and r["engine"] > 0 and r["compiled"] > 0
+        assert r["trace"] > 0 and r["codegen"] > 0 and r["pycompile"] > 0 and r["lines"] > r["ops"]
+    report = compiled.report(results, (0.5, 0.6))
+    assert "moons" in report and "makemore" in report and "load average 0.5 before, 0.6 after" in report

@@ -315,3 +315,37 @@ def test_trace_backward_reads_as_the_notes_and_leaves_grads_alone(mazur_net):
     assert step.edges[0]._asdict()["local"] == pytest.approx(0.186816, abs=1e-6)
     with pytest.raises(TypeError, match="trace_backward: root must be a Value"):
         trace_backward(1.0)
+
+
+# ---- backward_source -------------------------------------------------------------------------------------------
+def test_backward_source_runs_to_the_engines_gradients(mazur_net):
+    from micrograd_lite.explain import backward_source
+    from micrograd_lite.compiler.runtime import NAMESPACE
+
+    p, nodes = mazur_net
+    src = backward_source(nodes["E_total"], decimals=9)
+    assert "grad_w1 = i1 * grad_net_h1               # 0.000438568" in src
+    env = dict(NAMESPACE)
+    exec(src, env)  # the listing is runnable Python: its gradients are backward()'s
+    for k, v in p.items():
+        assert env[f"grad_{k}"] == v.grad
+
+
+def test_backward_source_shows_branches_with_their_outcome():
+    from micrograd_lite.explain import backward_source
+
+    x = Value(0.5, label="x")
+    src = backward_source((x * 2.0 - 3.0).relu() + abs(x))
+    assert "if sub4 > 0.0:\n    grad_sub4 += grad_relu5\n# now grad_sub4 = 0.000000" in src
+    assert src.rstrip().endswith("grad_x += 2.0 * grad_mul2             # 1.000000")
+
+
+def test_backward_source_errors():
+    from micrograd_lite.explain import backward_source
+
+    with pytest.raises(TypeError, match="backward_source: root must be a Value"):
+        backward_source(1.0)
+    with pytest.raises(ValueError, match="is a leaf"):
+        backward_source(Value(1.0))
+    with pytest.raises(ValueError, match="no leaf is a variable"):
+        backward_source(Value(1.0) * 2.0)

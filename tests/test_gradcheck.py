@@ -169,3 +169,28 @@ def test_nan_gradient_fails():
 def test_bad_arguments_raise_clear_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ---- gradgradcheck ---------------------------------------------------------------------------------------------
+def test_gradgradcheck_passes_on_smooth_functions():
+    from micrograd_lite import gradgradcheck
+
+    assert gradgradcheck(lambda a, b: (a * b).tanh() + a ** 3 / b, [0.3, 1.2])
+
+
+def test_gradgradcheck_names_the_entry_that_disagrees():
+    from micrograd_lite import GradcheckError, gradgradcheck
+
+    # at 1e-7 the steps +-eps cross abs's kink: the gradient 2|x| has slope 2, its central difference 0.2
+    with pytest.raises(GradcheckError, match=r"d2f/dx0dx0: analytic 2.0, numeric 0.2"):
+        gradgradcheck(lambda x: abs(x) * x, [1e-7])
+    assert gradgradcheck(lambda x: abs(x) * x, [1e-7], raise_exception=False) is False
+    with pytest.raises(ValueError, match="gradgradcheck: needs at least one input"):
+        gradgradcheck(lambda: Value(1.0), [])
+
+
+def test_numerical_hessian_is_central_differences_of_the_gradient():
+    from micrograd_lite.gradcheck import numerical_hessian
+
+    H = numerical_hessian(lambda a, b: a * a * b, [1.0, 2.0])
+    assert [h for row in H for h in row] == pytest.approx([4.0, 2.0, 2.0, 0.0], abs=1e-8)

@@ -194,3 +194,29 @@ def test_graph_without_a_suffix_is_an_svg(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert mazur.main(["--steps", "1", "--graph", "net"]) == 0
     assert (tmp_path / "net.svg").read_text().startswith("<?xml")
+
+
+# ---- --code and --hessian -------------------------------------------------------------------------------------
+def test_hessian_equals_central_differences_of_the_gradient():
+    from micrograd_lite.gradcheck import numerical_hessian
+
+    H = mazur.hessian()
+    N = numerical_hessian(lambda *vs: mazur.forward(dict(zip(mazur.PARAMS, vs)))["E_total"],
+                          [mazur.INITIAL[k] for k in mazur.PARAMS])
+    assert len(H) == len(N) == 10 and all(len(row) == 10 for row in H)
+    for i in range(10):
+        for j in range(10):
+            assert abs(H[i][j] - N[i][j]) <= 1e-6, (mazur.PARAMS[i], mazur.PARAMS[j], H[i][j], N[i][j])
+            assert H[i][j] == H[j][i] or abs(H[i][j] - H[j][i]) <= 1e-15  # symmetric, up to rounding
+    w = mazur.PARAMS.index
+    assert H[w("w5")][w("w7")] == H[w("w6")][w("w8")] == 0.0  # different outputs: exactly uncoupled
+
+
+def test_demo_code_and_hessian_options(capsys):
+    assert mazur.main(["--code", "--hessian"]) == 0
+    out = capsys.readouterr().out
+    assert "# backward of: out_o1 = sigmoid(net_o1)\ngrad_net_o1 = out_o1 * (1.0 - out_o1) * grad_out_o1  # 0.138499" in out
+    assert "grad_w5 = out_h1 * grad_net_o1           # 0.082167" in out  # the notes' 0.082167041
+    assert "grad_i1" not in out  # the inputs are constants here, as in the notes
+    assert "\nw1  -3.022e-06  -6.043e-06  1.152e-06" in out
+    assert "Graph" not in out and "Training" not in out  # only the asked-for sections

@@ -1,0 +1,193 @@
+"""Code generation: a `Trace` as Python source, one statement per op forward and per chain-rule term backward.
+
+Forward statements come from `FORWARD` (one template per op; they compute the engine's floats exactly).
+Backward statements are the engine's own closures run on `rules.Sym` stand-ins, in the order ``backward()``
+runs them, so the generated gradient is the engine's gradient, term for term.
+"""
+
+import sys
+
+from ..explain import on_paths
+from .rules import Accumulator, Branch, CompileError, Sym, explore, literal, run_backward, sym_log
+from .trace import CONSTANT, INPUT, OP
+
+__all__ = ["forward_statements", "backward_statements", "generate"]
+
+# Python 3.12's sum() of floats is compensated (exact to the last bit), not left to right like the engine's
+# ``a + b + c`` under 3.11: from 3.12 on, the code calls sum() as the engine does.
+_SUM_CALL = sys.version_info >= (3, 12)
+
+
+def _sum(terms, start=None):
+    if _SUM_CALL:
+        return f"sum(({', '.join(terms)},), {start or '0.0'})"
+    return " + ".join(terms) if start is None else " + ".join([start] + terms)
+
+
+def _forward(node, a, n):
+    """The right-hand side computing `node` from its operands' texts `a` (`n`: a dot's number of weights)."""
+    op = node.op
+    if op in ("+", "-", "*", "/"):
+        return f"{a[0]} {op} {a[1]}"
+    if op == "neg":
+        return f"-{a[0]}"
+    if op == "**":
+        k = node.parents[1]
+        if not k.parents and a[1] == literal(k.data) and k.data == int(k.data):
+            return f"{a[0]} ** {a[1]}"  # an integer power: never complex, so no need for power()
+        return f"power({a[0]}, {a[1]})"
+    if op in ("exp", "log", "sqrt", "tanh", "sigmoid"):
+        return f"{op}({a[0]})"
+    if op == "relu":
+        return f"0.0 if {a[0]} <= 0.0 else {a[0]}"
+    if op == "abs":
+        return f"abs({a[0]})"
+    if op == "sum":
+        # Value.sum's number start is no parent: the graph does not show it, so only start 0.0 compiles
+        if node.data != 0.0 + sum([p.data for p in node.parents]) and node.data == node.data:
+            raise CompileError("compile: a Value.sum with a number start other than 0 (the graph does not "
+                               "record it): pass start as a Value, or add the number after the sum")
+        return _sum(a)
+    if op == "dot":
+        products = [f"{w} * {x}" for w, x in zip(a[:n], a[n:2 * n])] or ["0.0"]
+        if _SUM_CALL:
+            total = f"sum(({', '.join(products)},), 0.0)"
+            return total if len(a) == 2 * n else f"{total} + {a[-1]}"
+        return " + ".join(products + a[2 * n:])
+    raise CompileError(f"compile: no forward rule for op {op!r}")  # trace() refuses unknown ops first
+
+
+def _operand(node, trace):
+    if trace.kind[node] == CONSTANT and node.label is None:
+        text = literal(node.data)
+        return f"({text})" if text.startswith("-") else text
+    return trace.names[node]
+
+
+def forward_statements(trace):
+    """[(node, statement)] for every op node of `trace`, in order: ``out_h1 = sigmoid(net_h1)``."""
+    out = []
+    for node in trace.order:
+        if trace.kind[node] != OP:
+            continue
+        a = [_operand(p, trace) for p in node.parents]
+        name = trace.names[node]
+        if node.op == "logsumexp":
+            out.append((node, f"{name}, {name}_es, {name}_s = logsumexp(({', '.join(a)},))"))
+        else:
+            out.append((node, f"{name} = {_forward(node, a, len(a) // 2)}"))
+    return out
+
+
+def needs_grad(trace):
+    """The nodes whose gradient the step needs: those on a path from a parameter to the root."""
+    return on_paths(trace.order, trace.params)
+
+
+def backward_terms(node, trace, needed):
+    """`node`'s chain-rule terms, from its closure run on stand-ins: a list of (operand, '+' or '-', Sym),
+    or a `rules.Branch` where the closure branches on a number."""
+    names = trace.names
+
+    def number(q):
+        if isinstance(q, tuple):  # logsumexp's temporaries
+            kind, owner = q
+            n = names[owner]
+            return [Sym(f"{n}_es[{i}]") for i in range(len(owner.parents))] if kind == "es" else Sym(f"{n}_s")
+        if trace.kind[q] == CONSTANT and q.label is None:
+            return q.data
+        return Sym(names[q])
+
+    def run():
+        terms = []
+        run_backward(node, Sym(f"grad_{names[node]}"), lambda v: Accumulator(v if v in needed else None, terms),
+                     number, {"log": sym_log})
+        return terms
+    return explore(run)
+
+
+def backward_statements(trace, forward=None, params_defined=True):
+    """[(comment, lines)] for every op node whose gradient is needed, in reverse order (as ``backward()``):
+    `comment` the forward statement it differentiates, `lines` the source of its terms (a branch's body
+    indented by 4). Gradient variables are ``grad_<name>``; one starts from its first term (0.0 before a
+    term inside a branch), except, with `params_defined`, a parameter's, which the caller defines first
+    (`generate`: from its ``.grad``). The root's, ``grad_<root>``, is the caller's too."""
+    needed = needs_grad(trace)
+    forward = dict(forward or forward_statements(trace))
+    defined = set(trace.params) if params_defined else set()
+    defined.add(trace.root)
+    blocks = []
+    for node in reversed(trace.order):
+        if node not in needed or trace.kind[node] != OP:
+            continue
+        tree = backward_terms(node, trace, needed)
+        lines = []
+        _emit(tree, trace.names, defined, lines, "")
+        blocks.append((forward[node], lines))
+    return blocks
+
+
+def _targets(tree):
+    if isinstance(tree, Branch):
+        return _targets(tree.then) + _targets(tree.otherwise)
+    return [t[0] for t in tree]
+
+
+def _emit(tree, names, defined, lines, indent):
+    if isinstance(tree, Branch):
+        for target in dict.fromkeys(_targets(tree)):
+            if target not in defined:  # a term inside a branch adds to a gradient defined before it
+                lines.append(f"{indent}grad_{names[target]} = 0.0")
+                defined.add(target)
+        keyword = "if"
+        while True:
+            lines.append(f"{indent}{keyword} {tree.cond}:")
+            _emit(tree.then, names, defined, lines, indent + "    ")
+            if not isinstance(tree.otherwise, Branch):
+                break
+            tree, keyword = tree.otherwise, "elif"
+        if tree.otherwise:
+            lines.append(f"{indent}else:")
+            _emit(tree.otherwise, names, defined, lines, indent + "    ")
+        return
+    if not tree:
+        lines.append(f"{indent}pass")
+    for target, sign, term in tree:
+        g = f"grad_{names[target]}"
+        if target in defined:
+            lines.append(f"{indent}{g} {sign}= {term.text}")
+        else:
+            lines.append(f"{indent}{g} = {term.text if sign == '+' else (-term).text}")
+            defined.add(target)
+
+
+def generate(trace, return_locals=False):
+    """The source of two functions of (P, X), P the parameters (a list of Values, `trace.params`' order) and X
+    the inputs' numbers (a list of floats, `flatten`'s order): ``forward(P, X)`` returns the loss;
+    ``step(P, X)`` also adds each parameter's gradient to its ``.grad`` and returns the loss (with
+    `return_locals`, its variables instead: a dict name -> float, for ``compile(check=True)``)."""
+    names = trace.names
+    head = []
+    for i, p in enumerate(trace.params):
+        head.append(f"    {names[p]} = P[{i}].data")
+    position = {v: i for i, v in enumerate(trace.inputs)}
+    used_inputs = [n for n in trace.order if trace.kind[n] == INPUT]
+    for v in used_inputs:
+        head.append(f"    {names[v]} = X[{position[v]}]")
+    for n in trace.order:
+        if trace.kind[n] == CONSTANT and n.label is not None:
+            head.append(f"    {names[n]} = {literal(n.data)}")
+    fwd = forward_statements(trace)
+    body = [f"    {s}" for _, s in fwd]
+    loss = names[trace.root]
+    out = ["def forward(P, X):"] + head + body + [f"    return {loss}", "", "", "def step(P, X):"]
+    out += head + body
+    out.append("    # backward: each block is the chain rule through one forward line, as backward() runs it")
+    out += [f"    grad_{names[p]} = P[{i}].grad" for i, p in enumerate(trace.params)]
+    out.append(f"    grad_{loss} = 1.0")
+    for comment, lines in backward_statements(trace, fwd):
+        out.append(f"    # backward of: {comment}")
+        out += [f"    {line}" for line in lines]
+    out += [f"    P[{i}].grad = grad_{names[p]}" for i, p in enumerate(trace.params)]
+    out.append("    return locals()" if return_locals else f"    return {loss}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,261 @@
+"""micrograd_lite.compile: the compiled step gives the engine's loss and gradients (to 1e-12 relative; in
+practice the same floats) on the demo networks and on random expression DAGs of every op, its source reads
+as the notes do, and whatever it cannot compile raises CompileError with a message naming the problem."""
+
+import math
+import random
+
+import pytest
+from hypothesis import given
+
+from demos import mazur
+from demos.truth_table import CONTEXTS, TruthTableNet, target
+from micrograd_lite import (MLP, SGD, CompileError, Embedding, Layer, Value, compile, cross_entropy,
+                            topological_order)
+from micrograd_lite.compiler import rules
+from test_properties import cases  # the random expression DAGs of every op (tests/test_properties.py)
+
+
+def close(a, b, rel=1e-12):
+    return a == b or (math.isnan(a) and math.isnan(b)) or abs(a - b) <= rel * max(abs(a), abs(b))
+
+
+def engine_grads(fn, params, *args):
+    """(loss, [grad of each parameter]) by the engine, the parameters' grads left as they were."""
+    saved = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    out = fn(*args)
+    out.backward()
+    grads = [p.grad for p in params]
+    for p, g in zip(params, saved):
+        p.grad = g
+    return out.data, grads
+
+
+def assert_matches_engine(fn, params, *args, step=None):
+    """Compile fn (unless `step` is given), run it from zero grads and compare with the engine."""
+    step = step or compile(fn, *args)
+    assert set(step.params) <= set(params)
+    loss, grads = engine_grads(fn, params, *[_values(a) for a in args])
+    for p in params:
+        p.grad = 0.0
+    got = step(*args)
+    assert close(got, loss), (got, loss)
+    assert close(step.forward(*args), loss)
+    for p, g in zip(params, grads):
+        assert close(p.grad, g), (p.label, p.grad, g)
+    return step
+
+
+def _values(a):
+    return [_values(x) for x in a] if isinstance(a, list) else Value(a)
+
+
+# ---- the demo networks ----------------------------------------------------------------------------------------
+def test_mazur_gradients_and_source():
+    p = mazur.make_params()
+    step = assert_matches_engine(lambda: mazur.forward(p)["E_total"], list(p.values()))
+    src = step.source
+    # the notes' names, one statement per op, each backward block naming the forward line it differentiates
+    assert "out_h1 = sigmoid(net_h1)" in src
+    assert "net_o1 = w5 * out_h1 + w6 * out_h2 + b2" in src
+    assert "# backward of: out_o1 = sigmoid(net_o1)\n    grad_net_o1 = out_o1 * (1.0 - out_o1) * grad_out_o1" in src
+    assert "grad_w5 += out_h1 * grad_net_o1" in src
+    assert "i1 = 0.05" in src  # a labelled constant keeps its name
+
+
+def test_mazur_training_with_sgd_is_the_engines():
+    """The step reads the parameters' current data, so SGD trains as with backward()."""
+    p, q = mazur.make_params(), mazur.make_params()
+    step = compile(lambda: mazur.forward(p)["E_total"])
+    opt_p, opt_q = SGD(list(p.values()), lr=0.5), SGD(list(q.values()), lr=0.5)
+    for _ in range(20):
+        opt_p.zero_grad()
+        step()
+        opt_p.step()
+        opt_q.zero_grad()
+        mazur.forward(q)["E_total"].backward()
+        opt_q.step()
+    assert [v.data for v in p.values()] == [v.data for v in q.values()]
+
+
+def test_moons_network_with_inputs_as_arguments():
+    rng = random.Random(0)
+    model = MLP(2, [8, 8, 1], activation="relu", rng=rng)
+    X = [[rng.uniform(-1, 2), rng.uniform(-1, 1)] for _ in range(12)]
+    y = [rng.choice((-1, 1)) for _ in X]
+
+    def loss(X):
+        scores = [model(row)[0] for row in X]
+        data = Value.sum([(1 - yi * si).relu() for yi, si in zip(y, scores)]) * (1.0 / len(scores))
+        return data + 1e-4 * Value.sum([w * w for w in model.parameters()])
+    step = assert_matches_engine(loss, model.parameters(), X)
+    assert "if " in step.source  # relu's branch is compiled, not frozen
+    # other points, other relu patterns: the same step stays right
+    for _ in range(3):
+        X2 = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in X]
+        assert_matches_engine(loss, model.parameters(), X2, step=step)
+
+
+def test_makemore_network():
+    rng = random.Random(1)
+    emb, hidden, out = Embedding(27, 2, rng=rng), Layer(6, 8, "tanh", rng=rng), Layer(8, 27, "linear", rng=rng)
+    params = emb.parameters() + hidden.parameters() + out.parameters()
+    X = [[rng.randrange(27) for _ in range(3)] for _ in range(4)]
+    Y = [rng.randrange(27) for _ in range(4)]
+    assert_matches_engine(lambda: cross_entropy([out(hidden(x)) for x in emb.lookup(X)], Y), params)
+
+
+def test_truth_table_network():
+    net = TruthTableNet(rng=0)
+
+    def loss():
+        return cross_entropy([net.forward(c)["RAW"] for c in CONTEXTS], [target("xor", c) for c in CONTEXTS])
+    step = assert_matches_engine(loss, net.parameters())
+    assert "HW_0_1" in step.source  # the label HW[0][1] as a name
+
+
+# ---- random expression DAGs of every op -------------------------------------------------------------------------
+@given(case=cases)
+def test_random_dag_gradients_equal_the_engines(case):
+    params = [Value(x, label=f"x{i}") for i, x in enumerate(case.inputs)]
+    assert_matches_engine(lambda: case(*params), params)
+
+
+@given(case=cases)
+def test_random_dag_compiled_at_one_point_is_right_at_another(case):
+    """Inputs as arguments, one parameter scaling the result: compiled at the drawn point, run at another
+    (where relu and abs may take their other branch)."""
+    w = Value(1.5, label="w")
+    fn = lambda *xs: case(*xs) * w  # noqa: E731
+    step = compile(fn, *case.inputs)
+    other = [-x + 0.25 for x in case.inputs]
+    try:
+        loss, grads = engine_grads(fn, [w], *[Value(x) for x in other])
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return  # outside an op's domain there: nothing to compare
+    w.grad = 0.0
+    assert close(step(*other), loss)
+    assert close(w.grad, grads[0])
+
+
+# ---- the source ---------------------------------------------------------------------------------------------------
+def test_every_backward_term_is_the_closures():
+    """The power rule's edge cases come from the closure: power_of where 0 ** negative must give inf."""
+    x = Value(0.0, label="x")
+    step = compile(lambda: (x + 0.0) ** 0.5 + x * 1.0)
+    assert "grad_add2 = 0.5 * power_of(add2, -0.5) * grad_pow4" in step.source
+    _, grads = engine_grads(lambda: (x + 0.0) ** 0.5 + x * 1.0, [x])
+    x.grad = 0.0
+    step()
+    assert x.grad == grads[0] == math.inf
+
+
+def test_value_exponent_compiles_log_from_the_closure():
+    b, k = Value(1.7, label="b"), Value(2.5, label="k")
+    step = assert_matches_engine(lambda: b ** k, [b, k])
+    assert "log(b)" in step.source
+
+
+# ---- errors ------------------------------------------------------------------------------------------------------
+def test_errors_name_the_problem():
+    w = Value(2.0, label="w")
+    with pytest.raises(CompileError, match="fn must be callable"):
+        compile(3)
+    with pytest.raises(CompileError, match=r"argument 0\[1\] must be a number .*str"):
+        compile(lambda xs: xs[0] * w, [1.0, "a"])
+    with pytest.raises(CompileError, match=r"argument 0 must be .*pass its .data"):
+        compile(lambda x: x * w, Value(1.0))
+    with pytest.raises(CompileError, match="must return one Value"):
+        compile(lambda: [w * 2])
+    with pytest.raises(CompileError, match="returned a leaf"):
+        compile(lambda: w)
+    with pytest.raises(CompileError, match="no parameters"):
+        compile(lambda x: x * 2.0, 1.0)
+    with pytest.raises(CompileError, match="number start"):
+        compile(lambda: Value.sum([w], start=1.0))
+
+
+def test_a_function_that_changes_between_calls_is_refused():
+    w = Value(2.0)
+    with pytest.raises(CompileError, match="different graphs: node .* holding"):
+        compile(lambda: w * random.random())
+    calls = []
+
+    def grows():
+        calls.append(1)
+        out = w * 1.0
+        for _ in calls:
+            out = out * w
+        return out
+    with pytest.raises(CompileError, match="different graphs"):
+        compile(grows)
+
+
+def test_arguments_of_another_structure_are_refused():
+    w = Value(2.0)
+    step = compile(lambda xs, y: Value.sum(xs) * w + y, [1.0, 2.0], 3.0)
+    with pytest.raises(CompileError, match=r"structure \(\[x, x, x\], x\) differs from the example's \(\[x, x\], x\)"):
+        step([1.0, 2.0, 3.0], 1.0)
+    with pytest.raises(CompileError, match="argument 1 must be"):
+        step([1.0, 2.0], None)
+
+
+def test_an_unknown_op_is_refused():
+    w = Value(2.0)
+
+    def fn():
+        out = w * 3.0
+        out.op = "mystery"
+        return out
+    with pytest.raises(CompileError, match="op 'mystery'"):
+        compile(fn)
+
+
+def test_a_closure_binding_what_the_table_does_not_describe_is_refused(monkeypatch):
+    monkeypatch.delitem(rules.BOUND, "tanh")
+    w = Value(0.5)
+    with pytest.raises(CompileError, match=r"op 'tanh': its backward reads t = "):
+        compile(lambda: w.tanh())
+
+
+# ---- check=True ----------------------------------------------------------------------------------------------------
+def test_check_catches_a_data_dependent_branch():
+    w = Value(3.0, label="w")
+
+    def fn(x):
+        return x * w if x.data > 0 else x * w * w  # a branch on data: two graphs
+    step = compile(fn, 1.0, check=True)
+    assert step(2.0) == 6.0 and w.grad == 2.0
+    with pytest.raises(CompileError, match=r"node 3 is \* of nodes 2, 1 in one only"):
+        step(-1.0)
+    assert w.grad == 2.0  # nothing accumulated by the failed call
+
+
+def test_check_catches_a_constant_computed_from_data():
+    w = Value(3.0, label="w")
+    step = compile(lambda x: (x * w) - max(x.data, 1.0), 1.0, check=True)
+    step(0.5)  # max is 1.0 at both points
+    with pytest.raises(CompileError, match="holding 2.0"):
+        step(2.0)
+
+
+def test_check_passes_on_a_static_graph_and_gives_the_engines_gradients():
+    rng = random.Random(3)
+    model = MLP(2, [4, 1], activation="relu", rng=rng)
+    fn = lambda x: (model(x)[0] - 1.0) ** 2  # noqa: E731
+    step = compile(fn, [0.5, -0.5], check=True)
+    for _ in range(5):
+        x = [rng.uniform(-2, 2), rng.uniform(-2, 2)]
+        loss, grads = engine_grads(fn, model.parameters(), _values(x))
+        model.zero_grad()
+        assert close(step(x), loss)
+        assert all(close(p.grad, g) for p, g in zip(model.parameters(), grads))
+
+
+def test_step_repr_and_trace():
+    w = Value(2.0, label="w")
+    step = compile(lambda x: x * w, 1.0)
+    assert repr(step).startswith("Step(1 ops, 1 parameters, 1 inputs")
+    assert step.params == [w] and len(topological_order(step.trace.root)) == 3
