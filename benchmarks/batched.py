@@ -50,6 +50,8 @@ def makemore_steps(np):
     steps = {"batched, through the Values": values, "batched, parameter vector": vector}
     torch = _torch()
     if torch is not None:
+        steps["batched, torch backend, vector"] = _torch_backend_step(
+            torch, one_hot_loss, (eye[[0, 0, 0]].tolist(), eye[0].tolist()), (Xo, Yo))
         C = torch.tensor([[v.data for v in row] for row in emb.weight], dtype=torch.float64, requires_grad=True)
         W1 = torch.tensor([[w.data for w in n.w] for n in hidden.neurons], dtype=torch.float64, requires_grad=True)
         b1 = torch.tensor([n.b.data for n in hidden.neurons], dtype=torch.float64, requires_grad=True)
@@ -95,6 +97,7 @@ def moons_steps(np):
     steps = {"batched, through the Values": values, "batched, parameter vector": vector}
     torch = _torch()
     if torch is not None:
+        steps["batched, torch backend, vector"] = _torch_backend_step(torch, hinge, ([0.0, 0.0], 1.0), (Xa, ya))
         layers = []
         for layer in model.layers:
             layers.append((torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64,
@@ -118,6 +121,18 @@ def moons_steps(np):
                     q -= 0.1 * q.grad
         steps["PyTorch float64"] = pytorch
     return steps
+
+
+def _torch_backend_step(torch, fn, example, batch):
+    """A step of `fn` compiled with ``backend='torch'`` on a parameter tensor, as `vector` on numpy."""
+    step = mg.compile(fn, *example, batch=True, backend="torch")
+    p = torch.tensor([v.data for v in step.params], dtype=torch.float64)
+    batch = [torch.as_tensor(a) for a in batch]
+
+    def run():
+        _, g = step.loss_and_grad(p, *batch)
+        p.sub_(0.1 * g)
+    return run
 
 
 def _torch():

@@ -79,7 +79,7 @@ def test_moons_batch_gradients_equal_the_engine_relu_branches_included():
     def hinge(x, y):
         return (1 - y * model(x)[0]).relu() + 1e-4 * Value.sum([p * p for p in params])
     step = mg.compile(hinge, [0.0, 0.0], 1.0, batch=True)
-    assert "np.where(" in step.source
+    assert "where(" in step.source
     zero(params)
     loss = step(np.array(pts), np.array(ys))
     got = grads(params)
@@ -185,3 +185,46 @@ def test_makemore_compiled_training_follows_the_scalar_training():
     lb = mm.train_compiled(b, X, Y, 20, 0.5, random.Random(1), progress=False)
     assert_close(lb, la, 1e-10)
     assert_close([p.data for p in b.parameters()], [p.data for p in a.parameters()], 1e-10)
+
+
+def test_torch_backend_gives_numpys_losses_and_gradients():
+    torch = pytest.importorskip("torch", reason="torch is in no extra that `make test` installs (a large download)")
+    model = mm.NameMLP(emb=2, hidden=8, rng=3)
+    eye = np.eye(27)
+    rng = random.Random(0)
+    X = eye[[[rng.randrange(27) for _ in range(3)] for _ in range(6)]]
+    Y = eye[[rng.randrange(27) for _ in range(6)]]
+    mlp = MLP(2, [5, 5, 1], activation="relu", rng=2)
+    w = [Value(0.7), Value(-1.3), Value(0.4)]
+
+    def hinge(x, y):
+        return (1 - y * mlp(x)[0]).relu() + 1e-4 * Value.sum([q * q for q in mlp.parameters()])
+
+    def ops(x):
+        a = abs(w[0] * x[0]) + (w[1] / (x[1] + 3.0)).exp().log() - (x[0] ** 2 + 1.0).sqrt()
+        b = (w[2] * x[1]).sigmoid() * (-w[0]).tanh() + (x[0] * w[1]).relu() + w[2] ** 3
+        return Value.logsumexp([a, b, a * b]) + Value.dot([a, b], [w[1], x[1]]) + Value.sum([a, w[2]])
+    cases = [(model.one_hot_loss, (eye[[0, 0, 0]].tolist(), eye[0].tolist()), (X, Y)),
+             (hinge, ([0.0, 0.0], 1.0), (np.array([[20.0, -3.0], [0.1, 0.2], [-25.0, 9.0]]), np.array([1.0, -1.0, 1.0]))),
+             (ops, ([1.0, 1.0],), (np.array([[0.5, -0.2], [-1.5, 0.9], [0.0, 2.0]]),))]
+    for fn, example, batch in cases:
+        on_numpy = mg.compile(fn, *example, batch=True)
+        on_torch = mg.compile(fn, *example, batch=True, backend="torch")
+        assert on_torch.source == on_numpy.source and on_torch.backend == "torch"
+        p = [v.data for v in on_numpy.params]
+        loss_np, grad_np = on_numpy.loss_and_grad(p, *batch)
+        loss_t, grad_t = on_torch.loss_and_grad(p, *batch)
+        assert torch.is_tensor(grad_t) and grad_t.dtype == torch.float64
+        assert abs(loss_t - loss_np) <= 1e-12 * max(1.0, abs(loss_np))
+        assert_close(grad_t.tolist(), grad_np.tolist())
+        zero(on_torch.params)
+        assert on_torch(*batch) == loss_t and [v.grad for v in on_torch.params] == grad_t.tolist()
+
+
+def test_torch_backend_without_torch_names_the_extra(monkeypatch):
+    w = Value(1.0)
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(CompileError, match=r"needs PyTorch: pip install micrograd_lite\[torch\]$"):
+        mg.compile(lambda x: w * x, 1.0, batch=True, backend="torch")
+    with pytest.raises(CompileError, match=r"backend must be 'numpy' or 'torch', got 'jax'$"):
+        mg.compile(lambda x: w * x, 1.0, batch=True, backend="jax")

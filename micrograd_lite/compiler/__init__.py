@@ -55,7 +55,8 @@ def compile(fn, *example_args, check=False, batch=False, reduction="mean", backe
     depend on the example: an index that selects nodes (an embedding row, a cross-entropy target) must be
     passed as a one-hot input, e.g. ``Value.dot(column, one_hot)``. Raises CompileError as above, when
     numpy is missing, and from ``step(...)`` when an argument's shape is not (B, *its example's shape),
-    naming the argument."""
+    naming the argument. ``backend='torch'`` runs the same source on PyTorch float64 tensors (on the GPU
+    when one is present; ``pip install micrograd_lite[torch]``, CompileError naming it without torch)."""
     if batch:
         if check:
             raise CompileError("compile: check=True is for the scalar step (batch=False)")

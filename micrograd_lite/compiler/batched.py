@@ -13,7 +13,7 @@ A batch of examples builds the *same* graph with different numbers, so the graph
 Parameters stay scalars: each is read once per step into ``p`` (a vector), and its gradient, summed over the
 batch, is added to its ``.grad``. The backward of an elementwise group is the engine's own closure run on
 stand-ins named after the blocks (`rules.run_backward`, as the scalar compiler does); where the closure
-branches on a number (relu, abs) the source uses ``np.where``. The backward of a dot group and of the
+branches on a number (relu, abs) the source uses ``where``. The backward of a dot group and of the
 reductions is their matrix form (``grad_x = grad_h @ W``, ``grad_W = grad_h.T @ x``), checked against the
 engine by tests/test_batched.py.
 """
@@ -150,7 +150,7 @@ class _Writer:
             part = grad if (col == 0 and width == len(nodes)) else f"cols({grad}, {col}, {col + width})"
             if block == "p":
                 idx = np.array(run)
-                how = "pgrad[{i}] += rows({g})" if len(set(run)) == len(run) else "np.add.at(pgrad, {i}, rows({g}))"
+                how = "pgrad[{i}] += rows({g})" if len(set(run)) == len(run) else "add_at(pgrad, {i}, rows({g}))"
                 lines.append(how.format(i=self.const(idx), g=part))
             elif block != "c":
                 if run == list(range(len(block.members))):
@@ -158,8 +158,8 @@ class _Writer:
                 elif len(set(run)) == len(run):
                     lines.append(f"grad_{block.name}[:, {_index_text(run, self)}] += {part}")
                 else:
-                    lines.append(f"np.add.at(grad_{block.name}, (slice(None), {self.const(np.array(run))}), "
-                                 f"np.broadcast_to({part}, (B, {width})))")
+                    lines.append(f"add_at_columns(grad_{block.name}, {self.const(np.array(run))}, "
+                                 f"expand({part}, B, {width}))")
             col += width
 
 
@@ -250,15 +250,15 @@ def generate_batched(layout, np, reduction):
             _reduce_backward(block, m[0], w, lines)
         bwd.append(f"# backward of {block.name}")
         bwd += lines
-    inits = [f"grad_{b.name} = np.zeros((B, {len(b.members)}))" for b in layout.blocks
+    inits = [f"grad_{b.name} = zeros(B, {len(b.members)})" for b in layout.blocks
              if any(n in w.needed for n in b.members)]
     out = ["def step(p, X, need_grad):", "    B = X.shape[0]"]
     out += [f"    {s}" for s in fwd]
-    out.append(f"    loss = np.broadcast_to({root}, (B, 1))")
+    out.append(f"    loss = expand({root}, B, 1)")
     out.append("    if not need_grad:")
     out.append(f"        return float(loss.{reduction}()), None")
     out += [f"    {s}" for s in inits]
-    out.append("    pgrad = np.zeros(len(p))")
+    out.append("    pgrad = zeros(len(p))")
     out.append(f"    grad_{root_block.name}[:, {root_col}] += {scale}")
     out += [f"    {s}" for s in bwd]
     out.append(f"    return float(loss.{reduction}()), pgrad")
@@ -276,9 +276,9 @@ def _forward(n, a):
     if op == "neg":
         return f"-{a[0]}"
     if op == "relu":
-        return f"np.where({a[0]} <= 0.0, 0.0, {a[0]})"
+        return f"where({a[0]} <= 0.0, 0.0, {a[0]})"
     if op == "abs":
-        return f"np.abs({a[0]})"
+        return f"absolute({a[0]})"
     return f"{op}({a[0]})"
 
 
@@ -306,13 +306,13 @@ def _elementwise_backward(block, ins, w, lines):
 
 
 def _term(tree, target):
-    """The source of everything `tree` adds to operand position `target`: np.where where the closure
+    """The source of everything `tree` adds to operand position `target`: `where` where the closure
     branches."""
     if isinstance(tree, Branch):
         a, b = _term(tree.then, target), _term(tree.otherwise, target)
         if a == b == "0.0":
             return "0.0"
-        return f"np.where({tree.cond}, {a}, {b})"
+        return f"where({tree.cond}, {a}, {b})"
     text = "0.0"
     for q, sign, term in tree:
         if q == target:
@@ -327,15 +327,14 @@ def _reduce_forward(block, n, w):
             raise CompileError("compile: a Value.sum with a number start other than 0 (the graph does not "
                                "record it): pass start as a Value, or add the number after the sum")
         block.info["x"] = f"{name}_in"
-        return [f"{name}_in = {w.gather(list(n.parents))}", f"{name} = np.broadcast_to({name}_in, "
-                f"(B, {len(n.parents)})).sum(1, keepdims=True)"]
+        return [f"{name}_in = {w.gather(list(n.parents))}", f"{name} = rowsum(expand({name}_in, B, {len(n.parents)}))"]
     if n.op == "logsumexp":
         return [f"{name}_in = {w.gather(list(n.parents))}",
-                f"{name}, {name}_es, {name}_s = logsumexp_rows(np.broadcast_to({name}_in, (B, {len(n.parents)})))"]
+                f"{name}, {name}_es, {name}_s = logsumexp_rows(expand({name}_in, B, {len(n.parents)}))"]
     if n.op == "dot":
         k = len(n.parents) // 2
         lines = [f"{name}_w = {w.gather(list(n.parents[:k]))}", f"{name}_x = {w.gather(list(n.parents[k:2 * k]))}"]
-        total = f"np.broadcast_to({name}_w * {name}_x, (B, {k})).sum(1, keepdims=True)"
+        total = f"rowsum(expand({name}_w * {name}_x, B, {k}))"
         if len(n.parents) > 2 * k:
             total += f" + {w.gather([n.parents[-1]])}"
         return lines + [f"{name} = {total}"]
@@ -356,18 +355,22 @@ def _reduce_backward(block, n, w, lines):
             w.scatter(g, [n.parents[-1]], lines)
 
 
-def _runtime(np):
+def _numpy_runtime(np, constants):
+    """The names the generated code calls, on numpy arrays; `constants` (numpy arrays) as they are."""
     def cat(B, *parts):
-        return np.concatenate([np.broadcast_to(np.reshape(q, (-1, np.shape(q)[-1]) if np.ndim(q) else (1, 1)),
-                                               (B, np.shape(q)[-1] if np.ndim(q) else 1)) for q in parts], axis=1)
+        return np.concatenate([expand(q, B, np.shape(q)[-1] if np.ndim(q) else 1) for q in parts], axis=1)
+
+    def expand(x, B, k):
+        return np.broadcast_to(x, (B, k))
 
     def cols(g, a, b):
-        g = np.asarray(g)
-        return g[..., a:b] if g.ndim and g.shape[-1] != 1 else g
+        return g[..., a:b] if np.ndim(g) and np.shape(g)[-1] != 1 else g
 
     def rows(g):
-        g = np.asarray(g)
-        return g.sum(0) if g.ndim == 2 else g
+        return g.sum(0) if np.ndim(g) == 2 else g
+
+    def add_at_columns(grad, index, values):
+        np.add.at(grad, (slice(None), index), values)
 
     def sigmoid(x):
         e = np.exp(-np.abs(x))
@@ -383,26 +386,92 @@ def _runtime(np):
         with np.errstate(divide="ignore", over="ignore"):
             return np.power(x, k)
 
-    return {"np": np, "cat": cat, "cols": cols, "rows": rows, "sigmoid": sigmoid,
-            "logsumexp_rows": logsumexp_rows, "power_of": power_of, "exp": np.exp, "log": np.log,
-            "sqrt": np.sqrt, "tanh": np.tanh, "inf": np.inf, "nan": np.nan}
+    namespace = {
+        "cat": cat, "expand": expand, "cols": cols, "rows": rows, "add_at": np.add.at,
+        "add_at_columns": add_at_columns, "zeros": lambda *shape: np.zeros(shape), "where": np.where,
+        "absolute": np.abs, "rowsum": lambda x: x.sum(1, keepdims=True), "sigmoid": sigmoid,
+        "logsumexp_rows": logsumexp_rows, "power_of": power_of, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
+        "tanh": np.tanh, "inf": np.inf, "nan": np.nan}
+    namespace.update(constants)
+    return namespace, (lambda xs: np.array(xs, dtype=float)), (lambda X: X)
+
+
+def _torch_runtime(torch, constants):
+    """The same names on PyTorch float64 tensors, on the GPU when one is present."""
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+
+    def tensor(x):
+        return torch.as_tensor(x, dtype=torch.float64, device=device)
+
+    def cat(B, *parts):
+        return torch.cat([expand(q if torch.is_tensor(q) else tensor(q), B, q.shape[-1] if getattr(q, "ndim", 0) else 1)
+                          for q in parts], dim=1)
+
+    def expand(x, B, k):
+        x = x if torch.is_tensor(x) else tensor(x)
+        return x.expand(B, k)
+
+    def cols(g, a, b):
+        return g[..., a:b] if g.ndim and g.shape[-1] != 1 else g
+
+    def rows(g):
+        return g.sum(0) if g.ndim == 2 else g
+
+    def add_at(target, index, values):
+        target.index_put_((index,), torch.as_tensor(values, dtype=target.dtype).expand(index.shape).clone(),
+                          accumulate=True)
+
+    def add_at_columns(grad, index, values):
+        grad.index_add_(1, index, values.contiguous())
+
+    def where(cond, a, b):
+        if not torch.is_tensor(cond):  # a condition on constants only (``k != 0.0`` of ``x ** 3``)
+            return a if cond else b
+        return torch.where(cond, a, b)
+
+    def logsumexp_rows(x):
+        m = x.max(1, keepdim=True).values
+        es = torch.exp(x - m)
+        s = es.sum(1, keepdim=True)
+        return torch.where(torch.isinf(m), m, m + torch.log(s)), es, s
+
+    namespace = {
+        "cat": cat, "expand": expand, "cols": cols, "rows": rows, "add_at": add_at,
+        "add_at_columns": add_at_columns,
+        "zeros": lambda *shape: torch.zeros(shape, dtype=torch.float64, device=device), "where": where,
+        "absolute": torch.abs, "rowsum": lambda x: x.sum(1, keepdim=True), "sigmoid": torch.sigmoid,
+        "logsumexp_rows": logsumexp_rows, "power_of": torch.pow, "exp": torch.exp, "log": torch.log,
+        "sqrt": torch.sqrt, "tanh": torch.tanh, "inf": float("inf"), "nan": float("nan")}
+    for name, value in constants.items():
+        namespace[name] = torch.as_tensor(value, device=device)  # int64 indices stay int64, floats float64
+    return namespace, tensor, tensor
+
+
+def torch_or_error():
+    """The torch module, or CompileError naming the extra that installs it."""
+    try:
+        import torch
+    except ImportError:
+        raise CompileError("compile(..., backend='torch') needs PyTorch: pip install micrograd_lite[torch]") from None
+    return torch
 
 
 def compile_batched(fn, example_args, reduction="mean", backend="numpy"):
     """See `compile` (``batch=True``)."""
     if reduction not in ("mean", "sum"):
         raise CompileError(f"compile: reduction must be 'mean' or 'sum', got {reduction!r}")
-    if backend != "numpy":
-        raise CompileError(f"compile: backend must be 'numpy', got {backend!r}")
+    if backend not in ("numpy", "torch"):
+        raise CompileError(f"compile: backend must be 'numpy' or 'torch', got {backend!r}")
     np = numpy_or_error()
+    runtime = (lambda constants: _torch_runtime(torch_or_error(), constants)) if backend == "torch" else (
+        lambda constants: _numpy_runtime(np, constants))
     t = trace(fn, example_args)
     layout = _Layout(t)
     source, constants = generate_batched(layout, np, reduction)
-    namespace = _runtime(np)
-    namespace.update(constants)
+    namespace, vector, to_backend = runtime(constants)
     exec(builtins.compile(source, f"<micrograd_lite.compile batch of {getattr(fn, '__name__', 'fn')}>", "exec"),
          namespace)
-    return BatchedStep(t, source, namespace["step"], np, len(layout.blocks))
+    return BatchedStep(t, source, namespace["step"], np, len(layout.blocks), vector, to_backend, backend)
 
 
 class BatchedStep:
@@ -410,9 +479,10 @@ class BatchedStep:
     sum) loss over the batch and adds its gradient to each parameter's ``.grad``; ``step.forward(*batch)``
     the loss only; ``step.source``; ``step.params``; ``step.trace``."""
 
-    def __init__(self, trace, source, step, np, blocks):
-        self.trace, self.source, self.params = trace, source, trace.params
+    def __init__(self, trace, source, step, np, blocks, vector, to_backend, backend):
+        self.trace, self.source, self.params, self.backend = trace, source, trace.params, backend
         self._step, self._np, self._blocks = step, np, blocks
+        self._vector, self._to_backend = vector, to_backend
 
     def __repr__(self):
         return (f"BatchedStep({self._blocks} blocks, {len(self.params)} parameters, {len(self.trace.inputs)} "
@@ -453,18 +523,18 @@ class BatchedStep:
             elif arr.shape[0] != B:
                 raise CompileError(f"{where}: argument {i} has a batch of {arr.shape[0]}, argument 0 of {B}")
             parts.append(arr.reshape(arr.shape[0], -1))
-        return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+        return self._to_backend(np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0])
 
     def __call__(self, *batch):
         X = self._batch(batch, "step")
-        loss, grad = self._step(self._np.array([v.data for v in self.params]), X, True)
+        loss, grad = self._step(self._vector([v.data for v in self.params]), X, True)
         for v, g in zip(self.params, grad.tolist()):
             v.grad += g
         return loss
 
     def forward(self, *batch):
         """The mean (or sum) loss over the batch (a float); no gradient."""
-        return self._step(self._np.array([v.data for v in self.params]), self._batch(batch, "step.forward"),
+        return self._step(self._vector([v.data for v in self.params]), self._batch(batch, "step.forward"),
                           False)[0]
 
     def loss_and_grad(self, p, *batch):
@@ -472,10 +542,10 @@ class BatchedStep:
         the parameters' ``.data``: grad a new vector, nothing written to any Value. For training loops that
         keep the parameters in an array between steps (write them back to ``.data`` before using the model).
         Raises CompileError as ``step(...)``, and when `p` has the wrong length."""
-        p = self._np.asarray(p, dtype=float)
-        if p.shape != (len(self.params),):
+        p = self._vector(p)
+        if tuple(p.shape) != (len(self.params),):
             raise CompileError(f"step.loss_and_grad: p must be a vector of {len(self.params)} parameter values, "
-                               f"got shape {p.shape}")
+                               f"got shape {tuple(p.shape)}")
         return self._step(p, self._batch(batch, "step.loss_and_grad"), True)
 
 
