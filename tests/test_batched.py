@@ -205,7 +205,8 @@ def test_torch_backend_gives_numpys_losses_and_gradients():
         b = (w[2] * x[1]).sigmoid() * (-w[0]).tanh() + (x[0] * w[1]).relu() + w[2] ** 3
         return Value.logsumexp([a, b, a * b]) + Value.dot([a, b], [w[1], x[1]]) + Value.sum([a, w[2]])
     cases = [(model.one_hot_loss, (eye[[0, 0, 0]].tolist(), eye[0].tolist()), (X, Y)),
-             (hinge, ([0.0, 0.0], 1.0), (np.array([[20.0, -3.0], [0.1, 0.2], [-25.0, 9.0]]), np.array([1.0, -1.0, 1.0]))),
+             (hinge, ([0.0, 0.0], 1.0),
+              (np.array([[20.0, -3.0], [0.1, 0.2], [-25.0, 9.0]]), np.array([1.0, -1.0, 1.0]))),
              (ops, ([1.0, 1.0],), (np.array([[0.5, -0.2], [-1.5, 0.9], [0.0, 2.0]]),))]
     for fn, example, batch in cases:
         on_numpy = mg.compile(fn, *example, batch=True)
@@ -228,3 +229,9 @@ def test_torch_backend_without_torch_names_the_extra(monkeypatch):
         mg.compile(lambda x: w * x, 1.0, batch=True, backend="torch")
     with pytest.raises(CompileError, match=r"backend must be 'numpy' or 'torch', got 'jax'$"):
         mg.compile(lambda x: w * x, 1.0, batch=True, backend="jax")
+
+
+def test_a_sum_with_a_number_start_is_refused_as_by_the_scalar_compiler():
+    w = Value(2.0)
+    with pytest.raises(CompileError, match=r"a Value\.sum with a number start other than 0"):
+        mg.compile(lambda x: Value.sum([w * x], 1.0), 1.0, batch=True)

@@ -21,7 +21,7 @@ engine by tests/test_batched.py.
 import builtins
 
 from ..checks import short_repr
-from .codegen import needs_grad
+from .codegen import check_sum_start, needs_grad
 from .rules import Accumulator, Branch, CompileError, Sym, explore, literal, run_backward, sym_log
 from .trace import CONSTANT, OP, PARAMETER, trace
 
@@ -323,9 +323,7 @@ def _term(tree, target):
 def _reduce_forward(block, n, w):
     name = block.name
     if n.op == "sum":
-        if n.data != 0.0 + sum([p.data for p in n.parents]) and n.data == n.data:
-            raise CompileError("compile: a Value.sum with a number start other than 0 (the graph does not "
-                               "record it): pass start as a Value, or add the number after the sum")
+        check_sum_start(n)
         block.info["x"] = f"{name}_in"
         return [f"{name}_in = {w.gather(list(n.parents))}", f"{name} = rowsum(expand({name}_in, B, {len(n.parents)}))"]
     if n.op == "logsumexp":
