@@ -235,3 +235,21 @@ def test_a_sum_with_a_number_start_is_refused_as_by_the_scalar_compiler():
     w = Value(2.0)
     with pytest.raises(CompileError, match=r"a Value\.sum with a number start other than 0"):
         mg.compile(lambda x: Value.sum([w * x], 1.0), 1.0, batch=True)
+
+
+def test_a_weight_tied_within_one_layer_gets_both_contributions():
+    w, v, b = Value(0.5), Value(-0.3), Value(0.1)
+
+    def fn(x):
+        h = [Value.dot([w, w], x, b), Value.dot([v, w], x, b)]  # one group, w three times, b twice
+        return Value.sum([q.tanh() for q in h])
+    batch = [[0.2, -1.0], [1.5, 0.3]]
+    step = mg.compile(fn, [1.0, 1.0], batch=True)
+    zero([w, v, b])
+    loss = step(np.array(batch))
+    got = grads([w, v, b])
+    zero([w, v, b])
+    engine = Value.sum([fn([Value(a), Value(c)]) for a, c in batch]) * 0.5
+    engine.backward()
+    assert abs(loss - engine.data) <= 1e-12
+    assert_close(got, grads([w, v, b]))

@@ -238,9 +238,9 @@ def generate_batched(layout, np, reduction):
         m = block.members
         if block.kind == "dot":
             k = block.info["k"]
-            lines.append(f"pgrad[{block.info['W']}] += {g}.T @ {block.info['x']}")
+            lines.append(_add_to_params(block.info["W"], f"{g}.T @ {block.info['x']}", w))
             if "b" in block.info:
-                lines.append(f"pgrad[{block.info['b']}] += {g}.sum(0)")
+                lines.append(_add_to_params(block.info["b"], f"{g}.sum(0)", w))
             xs = list(m[0].parents[k:2 * k])
             if any(x in w.needed for x in xs):
                 w.scatter(f"{g} @ p[{block.info['W']}]", xs, lines)
@@ -263,6 +263,15 @@ def generate_batched(layout, np, reduction):
     out += [f"    {s}" for s in bwd]
     out.append(f"    return float(loss.{reduction}()), pgrad")
     return "\n".join(out) + "\n", w.namespace
+
+
+def _add_to_params(index, grad, writer):
+    """``pgrad[index] += grad``, or, where a parameter appears twice in `index` (a weight tied within one
+    layer), an add_at that adds both contributions (``+=`` on a fancy index keeps only one)."""
+    values = writer.namespace[index].ravel().tolist()
+    if len(set(values)) == len(values):
+        return f"pgrad[{index}] += {grad}"
+    return f"add_at(pgrad, {index}, {grad})"
 
 
 def _simple(text):
