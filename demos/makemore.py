@@ -30,7 +30,7 @@ from string import ascii_lowercase
 from tqdm import tqdm
 
 import micrograd_lite
-from micrograd_lite import SGD, Embedding, Layer, Module, cross_entropy
+from micrograd_lite import SGD, Embedding, Layer, Module, Value, cross_entropy
 
 if not __package__:  # run as a script (python demos/makemore.py): make `demos` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -207,6 +207,17 @@ class NameMLP(Module):
         emb = self.C.lookup(X)  # C[X], each example's block_size rows concatenated: B x (block_size * emb)
         return [self.output(self.hidden(x)) for x in emb]
 
+    def one_hot_loss(self, context, target):
+        """The cross-entropy of one example whose indices come one-hot, the form ``compile(..., batch=True)``
+        needs (a graph that does not depend on which characters are chosen): `context` is `block_size` lists of
+        27 numbers (``Embedding.one_hot_lookup``), `target` 27 numbers; the loss is ``logsumexp(z) - z . target``
+        with z the logits shifted by the largest, equal to ``cross_entropy(logits, index)`` for a one-hot target.
+        Returns one Value."""
+        logits = self.output(self.hidden(self.C.one_hot_lookup(context)))
+        m = max(z.data for z in logits)  # frozen in a compiled step; the loss does not depend on it
+        shifted = [z - m for z in logits]
+        return Value.logsumexp(shifted) - Value.dot(shifted, target)
+
     def _named_parameters(self, prefix):
         yield from self.C._named_parameters(f"{prefix}C.")
         yield from self.hidden._named_parameters(f"{prefix}hidden.")
@@ -293,25 +304,67 @@ def learning_rate(step, steps, lr, decay_at=0.75, factor=0.1):
     return lr if step < decay_at * steps else lr * factor
 
 
-def train(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=True, on_eval=None, eval_every=0):
+def train_compiled(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=True, on_eval=None,
+                   eval_every=0, decay_at=0.75):
+    """`train` with the batched compiled step (`micrograd_lite.compile` with ``batch=True``, numpy) of the
+    model's `NameMLP.one_hot_loss`: the same batches (drawn from `rng` in the same order) and the same SGD
+    updates, ``p -= lr * grad``, to rounding. The parameters live in one numpy vector while training and are
+    written back to their ``.data`` before each `on_eval` and at the end. Returns the minibatch losses.
+    Raises CompileError naming the `fast` extra without numpy (nothing is changed then)."""
+    from micrograd_lite.compiler.batched import numpy_or_error
+    np = numpy_or_error()
+    eye = np.eye(len(VOCAB))
+    step = micrograd_lite.compile(model.one_hot_loss, eye[[0] * model.block_size].tolist(), eye[0].tolist(),
+                                  batch=True)
+    params = model.parameters()
+    if len(step.params) != len(params):  # every parameter reaches the loss, so the two lists hold the same
+        raise micrograd_lite.CompileError(f"makemore: the compiled step has {len(step.params)} parameters, "
+                                          f"the model {len(params)}")
+    Xa, Ya = np.asarray(X), np.asarray(Y)
+    p = np.array([v.data for v in step.params])
+
+    def write_back():
+        for v, x in zip(step.params, p.tolist()):
+            v.data = x
+    losses = []
+    bar = tqdm(range(steps), unit="step", disable=not progress, dynamic_ncols=True)
+    for i in bar:
+        ix = [rng.randrange(len(X)) for _ in range(batch_size)]
+        loss, grad = step.loss_and_grad(p, eye[Xa[ix]], eye[Ya[ix]])
+        rate = learning_rate(i, steps, lr, decay_at)
+        p -= rate * grad
+        losses.append(loss)
+        bar.set_postfix_str(f"last batch loss {loss:.4f}, lr {rate:g}", refresh=False)
+        if on_eval is not None and ((eval_every and (i + 1) % eval_every == 0) or i + 1 == steps):
+            write_back()
+            bar.write(on_eval(i + 1), file=sys.stdout)
+    bar.close()
+    write_back()
+    return losses
+
+
+def train(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=True, on_eval=None, eval_every=0,
+          decay_at=0.75):
     """Minibatch SGD: each step draws `batch_size` examples with replacement (as torch.randint does),
     builds the graph of their mean cross-entropy, backpropagates and updates every parameter with the
     step-decay `learning_rate`. `rng`: a ``random.Random``. `progress`: show a tqdm bar (on stderr) with the
     last minibatch's loss (labelled so: it is one batch of 32, noisier than the loss over all examples).
     `on_eval(step)`, if given, is called every `eval_every` steps and after the last one; what it returns
-    (a str) is printed above the bar. Returns the list of the `steps` minibatch losses (floats)."""
+    (a str) is printed above the bar. `decay_at`: see `learning_rate`. Returns the list of the `steps`
+    minibatch losses (floats)."""
     opt = SGD(model.parameters(), lr=lr)
     losses = []
     bar = tqdm(range(steps), unit="step", disable=not progress, dynamic_ncols=True)
     for step in bar:
         ix = [rng.randrange(len(X)) for _ in range(batch_size)]
-        loss = cross_entropy(model([X[i] for i in ix]), [Y[i] for i in ix])
         opt.zero_grad()
-        loss.backward()
-        opt.lr = learning_rate(step, steps, lr)
+        graph = cross_entropy(model([X[i] for i in ix]), [Y[i] for i in ix])
+        graph.backward()
+        loss = graph.data
+        opt.lr = learning_rate(step, steps, lr, decay_at)
         opt.step()
-        losses.append(loss.data)
-        bar.set_postfix_str(f"last batch loss {loss.data:.4f}, lr {opt.lr:g}", refresh=False)
+        losses.append(loss)
+        bar.set_postfix_str(f"last batch loss {loss:.4f}, lr {opt.lr:g}", refresh=False)
         if on_eval is not None and ((eval_every and (step + 1) % eval_every == 0) or step + 1 == steps):
             bar.write(on_eval(step + 1), file=sys.stdout)
     bar.close()
@@ -350,6 +403,13 @@ def _positive_float(text):
     return x
 
 
+def _fraction(text):
+    x = _positive_float(text) if text.strip() not in ("0", "0.0") else 0.0
+    if x > 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return x
+
+
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -364,7 +424,7 @@ def parse_args(argv=None):
     ap.add_argument("--steps", type=_count, default=5000,
                     help="SGD steps of batch 32; 0: evaluate only (default %(default)s)")
     ap.add_argument("--lr", type=_positive_float, default=0.5,
-                    help="learning rate, divided by 10 for the last quarter of the steps (default %(default)s)")
+                    help="learning rate, divided by 10 after --decay-at of the steps (default %(default)s)")
     ap.add_argument("--seed", type=int, default=1,
                     help="seed of initialisation, batches and sampling (default %(default)s)")
     ap.add_argument("--eval-every", type=_count, default=1000,
@@ -372,6 +432,11 @@ def parse_args(argv=None):
     ap.add_argument("--save", metavar="PATH", help="write the trained parameters here (JSON checkpoint)")
     ap.add_argument("--load", metavar="PATH", help="start from this checkpoint (same --emb, --hidden, "
                     "--block-size as when it was saved)")
+    ap.add_argument("--compile", action="store_true", help="train with the batched compiled step (numpy, the "
+                    "`fast` extra): the same batches and updates, far faster")
+    ap.add_argument("--decay-at", type=_fraction, default=0.75, metavar="FRACTION",
+                    help="fraction of the steps after which lr drops tenfold (default %(default)s; the "
+                         "lecture: 0.5)")
     ap.add_argument("--json", action="store_true", help="end with one JSON line of results")
     ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     return ap.parse_args(argv)
@@ -432,15 +497,19 @@ def main(argv=None):
             sys.exit(f"makemore: --load {args.load} does not fit {model!r} ({n_params:,} parameters); "
                      f"pass the --emb/--hidden/--block-size it was saved with. {detail}")
     print(wrap(f"model: {model!r}, {n_params:,} parameters; {args.steps:,} steps of batch {BATCH_SIZE}, "
-               f"lr {args.lr:g} then {args.lr * 0.1:g} from step {math.ceil(0.75 * args.steps):,}"
+               f"lr {args.lr:g} then {args.lr * 0.1:g} from step {math.ceil(args.decay_at * args.steps):,}"
                + (f", from {args.load}" if args.load else ""), width, "  "))
 
     rng = random.Random(args.seed)
     start = time.perf_counter()
-    train(model, Xtr, Ytr, args.steps, args.lr, rng, progress=not args.no_progress,
-          eval_every=args.eval_every,
-          on_eval=lambda step: f"step {step:>7,}: dev loss {evaluate(model, Xdev, Ydev):.4f} "
-                               f"({time.perf_counter() - start:.0f} s)")
+    try:
+        (train_compiled if args.compile else train)(
+              model, Xtr, Ytr, args.steps, args.lr, rng, progress=not args.no_progress, decay_at=args.decay_at,
+              eval_every=args.eval_every,
+              on_eval=lambda step: f"step {step:>7,}: dev loss {evaluate(model, Xdev, Ydev):.4f} "
+                                   f"({time.perf_counter() - start:.0f} s)")
+    except micrograd_lite.CompileError as e:
+        sys.exit(f"makemore: --compile: {e}")
     seconds = time.perf_counter() - start
     train_loss, dev_loss = evaluate(model, Xtr, Ytr), evaluate(model, Xdev, Ydev)
     verdict = "beats" if dev_loss < bigram_dev else "does not beat"

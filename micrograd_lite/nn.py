@@ -345,6 +345,22 @@ class Embedding(Module):
             out.append(row)
         return out
 
+    def one_hot_lookup(self, one_hots):
+        """The rows that `one_hots` select, as dots: `one_hots` is `block` lists of `num_embeddings` numbers or
+        Values (one 1 and zeros each) -> a flat list of ``block * embedding_dim`` Values, entry j of position
+        k being ``Value.dot(column j of the table, one_hots[k])``: the same numbers and gradients as
+        ``lookup([indices])[0]``, but a graph that does not depend on which rows are chosen, so
+        ``compile(..., batch=True)`` can run one over a batch of contexts. Raises ValueError when a one-hot
+        row's length is not `num_embeddings`."""
+        columns = [[row[j] for row in self.weight] for j in range(self.embedding_dim)]
+        out = []
+        for k, one_hot in enumerate(one_hots):
+            if len(one_hot) != self.num_embeddings:
+                raise ValueError(f"Embedding.one_hot_lookup: one_hots[{k}] has {len(one_hot)} entries, expected "
+                                 f"{self.num_embeddings}")
+            out += [Value.dot(column, one_hot) for column in columns]
+        return out
+
     def _check_index(self, index, where):
         # numbers.Integral takes numpy's ints too; bool is an int to Python but never an index here.
         if not isinstance(index, Integral) or isinstance(index, bool):

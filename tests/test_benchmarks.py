@@ -148,3 +148,13 @@ def test_compiled_benchmark_reports_both_steps_with_equal_losses():
         assert r["trace"] > 0 and r["codegen"] > 0 and r["pycompile"] > 0 and r["lines"] > r["ops"]
     report = compiled.report(results, (0.5, 0.6))
     assert "moons" in report and "makemore" in report and "load average 0.5 before, 0.6 after" in report
+
+
+def test_batched_benchmark_times_both_batched_steps_on_both_workloads():
+    pytest.importorskip("numpy")
+    from benchmarks import batched
+    results = batched.run(repeat=1, number=1)
+    assert set(results) == {"makemore, batch 32, 30-200-27", "moons, 100 points"}
+    for steps in results.values():
+        assert {"batched, through the Values", "batched, parameter vector"} <= set(steps)
+        assert all(ms > 0 for ms in steps.values())

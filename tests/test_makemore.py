@@ -4,6 +4,7 @@ and the errors for bad data files."""
 import json
 import math
 import random
+import sys
 from pathlib import Path
 
 import pytest
@@ -278,3 +279,26 @@ def test_output_fits_120_columns(names_file, capsys):
     out, _ = run(["--data", str(names_file), "--steps", "5", "--hidden", "4"], capsys)
     assert max(len(line) for line in out.splitlines()[:-1]) <= 120  # all but the JSON line
     assert "samples: " in out
+
+
+# ---- --compile: the batched step ----------------------------------------------------------------------------
+def test_compile_trains_the_same_model_as_the_scalar_path(names_file, capsys, tmp_path):
+    pytest.importorskip("numpy")
+    argv = ["--data", str(names_file), "--steps", "30", "--emb", "2", "--hidden", "5", "--decay-at", "0.5"]
+    _, scalar = run(argv + ["--save", str(tmp_path / "a.json")], capsys)
+    out, compiled = run(argv + ["--compile", "--save", str(tmp_path / "b.json")], capsys)
+    assert abs(compiled["dev_loss"] - scalar["dev_loss"]) <= 1e-9
+    assert abs(compiled["train_loss"] - scalar["train_loss"]) <= 1e-9
+    assert "samples: " in out and "then 0.05 from step 15" in out
+
+
+def test_compile_without_numpy_names_the_extra(names_file, monkeypatch):
+    monkeypatch.setitem(sys.modules, "numpy", None)
+    with pytest.raises(SystemExit) as e:
+        mm.main(["--data", str(names_file), "--steps", "2", "--compile", "--no-progress"])
+    assert str(e.value) == ("makemore: --compile: compile(..., batch=True) needs numpy: "
+                            "pip install micrograd_lite[fast]")
+
+
+def test_decay_at_must_be_a_fraction(names_file, option_error):
+    assert "must be between 0 and 1, got 1.5" in option_error(mm, ["--data", str(names_file), "--decay-at", "1.5"])

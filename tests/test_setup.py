@@ -232,7 +232,7 @@ def test_dev_extra_lists_each_package_once():
     dev = [line.strip() for line in extras.get("dev", raw=False).splitlines() if line.strip()]
     names = [line.split(">")[0].split("=")[0] for line in dev]
     assert len(names) == len(set(names)), dev
-    for extra in ("test", "viz", "demos", "bench"):  # and still everything
+    for extra in ("test", "viz", "fast", "demos", "bench"):  # and still everything
         for line in extras.get(extra).split():
             assert line.split(">")[0].split("=")[0] in names
 

@@ -10,15 +10,16 @@ import builtins
 
 from ..checks import short_repr
 from ..engine import Value, topological_order
+from .batched import BatchedStep, compile_batched
 from .codegen import generate, needs_grad
 from .rules import CompileError
 from .runtime import NAMESPACE
 from .trace import OP, Trace, first_difference, flatten, rebuild, trace
 
-__all__ = ["compile", "CompileError", "Step", "Trace", "trace"]
+__all__ = ["compile", "CompileError", "Step", "BatchedStep", "Trace", "trace"]
 
 
-def compile(fn, *example_args, check=False):
+def compile(fn, *example_args, check=False, batch=False, reduction="mean", backend="numpy"):
     """Compile ``fn(*args) -> loss`` into a `Step`: the loss and its gradients without building a graph.
 
     `fn` takes the arguments, each a number or a (nested) list of numbers, as Values (lists of Values) and
@@ -42,7 +43,24 @@ def compile(fn, *example_args, check=False):
     Raises CompileError when an argument is not a number or a list of numbers, `fn` does not return a
     non-leaf Value, two calls on the same arguments build different graphs, an op is unknown to the
     compiler, or the graph has no parameter; and from ``step(...)``, when the arguments' structure differs
-    from the example's. Errors raised by `fn` itself (while tracing) propagate."""
+    from the example's. Errors raised by `fn` itself (while tracing) propagate.
+
+    **Batched** (``batch=True``, needs numpy: ``pip install micrograd_lite[fast]``): `example_args` is *one*
+    example's arguments; the returned `BatchedStep` takes a batch, either one array per argument with a
+    leading batch dimension B (argument i of shape (B, *shape of example_args[i])) or one sequence of B
+    argument tuples, runs the traced graph once over the whole batch (every node a length-B vector, dots of
+    one input list one matrix product; see `batched`), returns the mean (``reduction='sum'``: the sum) of
+    the B losses as a float and adds to each parameter's ``.grad`` the gradient of that mean (sum): what
+    building the B graphs and calling ``backward()`` on their mean adds, to rounding. The graph must not
+    depend on the example: an index that selects nodes (an embedding row, a cross-entropy target) must be
+    passed as a one-hot input, e.g. ``Value.dot(column, one_hot)``. Raises CompileError as above, when
+    numpy is missing, and from ``step(...)`` when an argument's shape is not (B, *its example's shape),
+    naming the argument. ``backend='torch'`` runs the same source on PyTorch float64 tensors (on the GPU
+    when one is present; ``pip install micrograd_lite[torch]``, CompileError naming it without torch)."""
+    if batch:
+        if check:
+            raise CompileError("compile: check=True is for the scalar step (batch=False)")
+        return compile_batched(fn, example_args, reduction, backend)
     t = trace(fn, example_args)
     source = generate(t)
     namespace = dict(NAMESPACE)

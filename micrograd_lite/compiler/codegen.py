@@ -43,10 +43,7 @@ def _forward(node, a, n):
     if op == "abs":
         return f"abs({a[0]})"
     if op == "sum":
-        # Value.sum's number start is no parent: the graph does not show it, so only start 0.0 compiles
-        if node.data != 0.0 + sum([p.data for p in node.parents]) and node.data == node.data:
-            raise CompileError("compile: a Value.sum with a number start other than 0 (the graph does not "
-                               "record it): pass start as a Value, or add the number after the sum")
+        check_sum_start(node)
         return _sum(a)
     if op == "dot":
         products = [f"{w} * {x}" for w, x in zip(a[:n], a[n:2 * n])] or ["0.0"]
@@ -55,6 +52,14 @@ def _forward(node, a, n):
             return total if len(a) == 2 * n else f"{total} + {a[-1]}"
         return " + ".join(products + a[2 * n:])
     raise CompileError(f"compile: no forward rule for op {op!r}")  # trace() refuses unknown ops first
+
+
+def check_sum_start(node):
+    """Raise CompileError for a `Value.sum` node whose number start was not 0: the start is no parent, so the
+    graph does not record it and the compiled code would leave it out."""
+    if node.data != 0.0 + sum([p.data for p in node.parents]) and node.data == node.data:
+        raise CompileError("compile: a Value.sum with a number start other than 0 (the graph does not "
+                           "record it): pass start as a Value, or add the number after the sum")
 
 
 def _operand(node, trace):

@@ -1,0 +1,170 @@
+"""The batched compiled step (`compile(..., batch=True)`, numpy) against PyTorch vectorised float64 on the same
+batch: the makemore MLP (batch 32, 30-200-27) and the moons MLP (100 points, [16, 16, 1] relu, SVM loss + 1e-4
+L2). Each step is loss, gradients and an SGD update; the batched step is timed both through the Values
+(``step(...)``: reads every ``.data``, adds to every ``.grad``, then `SGD`) and on a parameter vector
+(``step.loss_and_grad`` and ``p -= lr * g``, as ``demos/makemore.py --compile`` trains). The steps take turns;
+medians of `repeat` rounds of `number` steps each.
+
+Run: ``python -m benchmarks.batched`` (PyTorch rows only where torch is importable; it is in no extra, a large
+download)."""
+
+import random
+import statistics
+import time
+
+import micrograd_lite as mg
+from benchmarks.workloads import makemore_setup, moons
+from micrograd_lite import MLP, SGD, Value
+
+
+def _time(fn, number):
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number * 1e3
+
+
+def makemore_steps(np):
+    """{name: a function running one step} on one makemore batch (batch 32, 30-200-27)."""
+    emb, hidden, out, opt, X, Y = makemore_setup()
+    eye = np.eye(27)
+
+    def one_hot_loss(context, target):
+        logits = out(hidden(emb.one_hot_lookup(context)))
+        m = max(z.data for z in logits)
+        shifted = [z - m for z in logits]
+        return Value.logsumexp(shifted) - Value.dot(shifted, target)
+    step = mg.compile(one_hot_loss, eye[[0, 0, 0]].tolist(), eye[0].tolist(), batch=True)
+    Xo, Yo = eye[X], eye[Y]
+    p = np.array([v.data for v in step.params])
+
+    def values():
+        opt.zero_grad()
+        step(Xo, Yo)
+        opt.step()
+
+    def vector():
+        nonlocal p
+        _, g = step.loss_and_grad(p, Xo, Yo)
+        p -= 0.1 * g
+    steps = {"batched, through the Values": values, "batched, parameter vector": vector}
+    torch = _torch()
+    if torch is not None:
+        steps["batched, torch backend, vector"] = _torch_backend_step(
+            torch, one_hot_loss, (eye[[0, 0, 0]].tolist(), eye[0].tolist()), (Xo, Yo))
+        C = torch.tensor([[v.data for v in row] for row in emb.weight], dtype=torch.float64, requires_grad=True)
+        W1 = torch.tensor([[w.data for w in n.w] for n in hidden.neurons], dtype=torch.float64, requires_grad=True)
+        b1 = torch.tensor([n.b.data for n in hidden.neurons], dtype=torch.float64, requires_grad=True)
+        W2 = torch.tensor([[w.data for w in n.w] for n in out.neurons], dtype=torch.float64, requires_grad=True)
+        b2 = torch.tensor([n.b.data for n in out.neurons], dtype=torch.float64, requires_grad=True)
+        Xt, Yt = torch.tensor(X), torch.tensor(Y)
+        params = [C, W1, b1, W2, b2]
+
+        def pytorch():
+            h = torch.tanh(C[Xt].view(len(X), -1) @ W1.T + b1)
+            loss = torch.nn.functional.cross_entropy(h @ W2.T + b2, Yt)
+            for q in params:
+                q.grad = None
+            loss.backward()
+            with torch.no_grad():
+                for q in params:
+                    q -= 0.1 * q.grad
+        steps["PyTorch float64"] = pytorch
+    return steps
+
+
+def moons_steps(np):
+    pts, labels = moons(100)
+    model = MLP(2, [16, 16, 1], activation="relu", rng=1)
+    params = model.parameters()
+    opt = SGD(params, lr=0.1)
+
+    def hinge(x, y):
+        return (1 - y * model(x)[0]).relu() + 1e-4 * Value.sum([q * q for q in params])
+    step = mg.compile(hinge, [0.0, 0.0], 1.0, batch=True)
+    Xa, ya = np.array(pts), np.array(labels, dtype=float)
+    p = np.array([v.data for v in step.params])
+
+    def values():
+        opt.zero_grad()
+        step(Xa, ya)
+        opt.step()
+
+    def vector():
+        nonlocal p
+        _, g = step.loss_and_grad(p, Xa, ya)
+        p -= 0.1 * g
+    steps = {"batched, through the Values": values, "batched, parameter vector": vector}
+    torch = _torch()
+    if torch is not None:
+        steps["batched, torch backend, vector"] = _torch_backend_step(torch, hinge, ([0.0, 0.0], 1.0), (Xa, ya))
+        layers = []
+        for layer in model.layers:
+            layers.append((torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64,
+                                        requires_grad=True),
+                           torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64, requires_grad=True)))
+        flat = [t for pair in layers for t in pair]
+        Xt, yt = torch.tensor(pts, dtype=torch.float64), torch.tensor(labels, dtype=torch.float64)
+
+        def pytorch():
+            h = Xt
+            for i, (W, b) in enumerate(layers):
+                h = h @ W.T + b
+                if i < len(layers) - 1:
+                    h = torch.relu(h)
+            loss = torch.relu(1 - yt * h[:, 0]).mean() + 1e-4 * sum((q * q).sum() for q in flat)
+            for q in flat:
+                q.grad = None
+            loss.backward()
+            with torch.no_grad():
+                for q in flat:
+                    q -= 0.1 * q.grad
+        steps["PyTorch float64"] = pytorch
+    return steps
+
+
+def _torch_backend_step(torch, fn, example, batch):
+    """A step of `fn` compiled with ``backend='torch'`` on a parameter tensor, as `vector` on numpy."""
+    step = mg.compile(fn, *example, batch=True, backend="torch")
+    p = torch.tensor([v.data for v in step.params], dtype=torch.float64)
+    batch = [torch.as_tensor(a) for a in batch]
+
+    def run():
+        _, g = step.loss_and_grad(p, *batch)
+        p.sub_(0.1 * g)
+    return run
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    return torch
+
+
+def run(repeat=7, number=200):
+    """{workload: {step name: median ms}}."""
+    import numpy as np
+    random.seed(0)
+    results = {}
+    for workload, make in (("makemore, batch 32, 30-200-27", makemore_steps), ("moons, 100 points", moons_steps)):
+        steps = make(np)
+        rounds = {name: [] for name in steps}
+        for _ in range(repeat):
+            for name, fn in steps.items():
+                rounds[name].append(_time(fn, number))
+        results[workload] = {name: statistics.median(ts) for name, ts in rounds.items()}
+    return results
+
+
+def main():
+    for workload, steps in run().items():
+        print(workload)
+        for name, ms in steps.items():
+            print(f"  {name:<30} {ms:8.3f} ms")
+
+
+if __name__ == "__main__":
+    main()

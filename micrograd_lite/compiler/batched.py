@@ -1,0 +1,575 @@
+"""Batched execution: a traced graph run once over a batch, every node a column of a numpy array.
+
+A batch of examples builds the *same* graph with different numbers, so the graph traced on one example
+(`trace.trace`) is run over all B examples at once. Nodes are laid out in *blocks*, each a (B, k) array
+(k nodes, one per column):
+
+- the inputs: ``X``, (B, N), one column per number of one example's arguments (`flatten`'s order);
+- a dot group: the `Value.dot` nodes of parameter weights (and bias) reading one same input list, e.g. a
+  Layer's neurons: one matrix product ``x @ W.T + b``, W gathered from the parameters;
+- an elementwise group: one op (``tanh``, ``-``, ...) applied to nodes of earlier blocks, one vector op;
+- a reduction (``sum``, ``logsumexp``, a dot of non-parameter weights): one column.
+
+Parameters stay scalars: each is read once per step into ``p`` (a vector), and its gradient, summed over the
+batch, is added to its ``.grad``. The backward of an elementwise group is the engine's own closure run on
+stand-ins named after the blocks (`rules.run_backward`, as the scalar compiler does); where the closure
+branches on a number (relu, abs) the source uses ``where``. The backward of a dot group and of the
+reductions is their matrix form (``grad_x = grad_h @ W``, ``grad_W = grad_h.T @ x``), checked against the
+engine by tests/test_batched.py.
+"""
+
+import builtins
+
+from ..checks import short_repr
+from .codegen import check_sum_start, needs_grad
+from .rules import Accumulator, Branch, CompileError, Sym, explore, literal, run_backward, sym_log
+from .trace import CONSTANT, OP, PARAMETER, trace
+
+__all__ = ["compile_batched", "BatchedStep", "numpy_or_error"]
+
+ELEMENTWISE = {"+", "-", "*", "/", "neg", "**", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs"}
+
+
+def numpy_or_error():
+    """The numpy module, or CompileError naming the extra that installs it."""
+    try:
+        import numpy
+    except ImportError:
+        raise CompileError("compile(..., batch=True) needs numpy: pip install micrograd_lite[fast]") from None
+    return numpy
+
+
+class _Block:
+    def __init__(self, name, kind, members, **info):
+        self.name, self.kind, self.members, self.info = name, kind, members, info
+
+
+class _Layout:
+    """The blocks of a trace and, for every node, where its value is: (block, column) for a batch value,
+    ('p', i) for a parameter, ('c', float) for a constant."""
+
+    def __init__(self, t):
+        self.t, self.blocks, self.where, self.consts = t, [], {}, {}
+        self.param_index = {p: i for i, p in enumerate(t.params)}
+        position = {v: i for i, v in enumerate(t.inputs)}
+        self.X = _Block("X", "input", list(t.inputs))
+        for v in t.inputs:
+            self.where[v] = (self.X, position[v])
+        for n in t.order:
+            if t.kind[n] == PARAMETER:
+                self.where[n] = ("p", self.param_index[n])
+            elif t.kind[n] == CONSTANT:
+                self.where[n] = ("c", n.data)
+        groups = {}
+        for n in t.order:
+            if t.kind[n] != OP:
+                continue
+            key = self._key(n)
+            if key is None:
+                block = self._new("reduce", [n])
+            elif key in groups:
+                block = groups[key]
+                block.members.append(n)
+            else:
+                block = groups[key] = self._new(key[0], [n])
+            self.where[n] = (block, len(block.members) - 1)
+
+    def _new(self, kind, members):
+        names = {"dot": "h", "reduce": "r"}
+        block = _Block(f"{names.get(kind, 'e')}{len(self.blocks)}", kind, members)
+        self.blocks.append(block)
+        return block
+
+    def _key(self, n):
+        """The group `n` joins: dots of parameter weights on one input list; one op on the same blocks."""
+        t = self.t
+        if n.op == "dot":
+            k = len(n.parents) // 2
+            ws, xs, rest = n.parents[:k], n.parents[k:2 * k], n.parents[2 * k:]
+            if k and all(t.kind[w] == PARAMETER for w in ws) and all(t.kind[b] == PARAMETER for b in rest):
+                return ("dot", tuple(map(id, xs)), bool(rest))
+            return None
+        if n.op in ELEMENTWISE:
+            return ("elementwise", n.op) + tuple(
+                id(self.where[p][0]) if isinstance(self.where[p][0], _Block) else self.where[p][0]
+                for p in n.parents)
+        return None
+
+
+class _Writer:
+    """Writes the step's source from a `_Layout`."""
+
+    def __init__(self, layout, np):
+        self.L, self.np, self.lines, self.namespace, self.n_const = layout, np, [], {}, 0
+        self.needed = needs_grad(layout.t)
+
+    def const(self, value, prefix="I"):
+        name = f"{prefix}{self.n_const}"
+        self.n_const += 1
+        self.namespace[name] = value
+        return name
+
+    def gather(self, nodes):
+        """Source text of a (B, len(nodes)) array (or a broadcastable row or number) holding `nodes`' values."""
+        np = self.np
+        kinds = [self.L.where[n][0] for n in nodes]
+        if all(k == "c" for k in kinds):
+            values = [self.L.where[n][1] for n in nodes]
+            if len(set(map(repr, values))) == 1:
+                return _num(values[0])
+            return self.const(np.array(values), "K")
+        if all(k == "p" for k in kinds):
+            return f"p[{self.const(np.array([self.L.where[n][1] for n in nodes]))}]"
+        parts = []
+        for block, run in _runs([self.L.where[n] for n in nodes]):
+            if block == "c":
+                parts.append(_num(run[0]) if len(set(map(repr, run))) == 1 else self.const(np.array(run), "K"))
+            elif block == "p":
+                parts.append(f"p[{self.const(np.array(run))}]")
+            else:
+                parts.append(_columns(block, run, self))
+        return parts[0] if len(parts) == 1 else f"cat(B, {', '.join(parts)})"
+
+    def scatter(self, grad, nodes, lines):
+        """Lines adding `grad` ((B, len(nodes)), or broadcastable) into the gradients of `nodes`."""
+        np = self.np
+        col = 0
+        runs = _runs([self.L.where[n] for n in nodes])
+        if len(runs) > 1 and not _simple(grad):  # computed once, then split among the operands' blocks
+            self.n_const += 1
+            lines.append(f"g{self.n_const} = {grad}")
+            grad = f"g{self.n_const}"
+        for block, run in runs:
+            width = len(run)
+            if block not in ("c", "p") and block.kind == "input":
+                col += width
+                continue
+            if not any(n in self.needed for n in nodes[col:col + width]):
+                col += width
+                continue
+            part = grad if (col == 0 and width == len(nodes)) else f"cols({grad}, {col}, {col + width})"
+            if block == "p":
+                idx = np.array(run)
+                how = "pgrad[{i}] += rows({g})" if len(set(run)) == len(run) else "add_at(pgrad, {i}, rows({g}))"
+                lines.append(how.format(i=self.const(idx), g=part))
+            elif block != "c":
+                if run == list(range(len(block.members))):
+                    lines.append(f"grad_{block.name} += {part}")
+                elif len(set(run)) == len(run):
+                    lines.append(f"grad_{block.name}[:, {_index_text(run, self)}] += {part}")
+                else:
+                    lines.append(f"add_at_columns(grad_{block.name}, {self.const(np.array(run))}, "
+                                 f"expand({part}, B, {width}))")
+            col += width
+
+
+def _num(x):
+    text = literal(x)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _runs(places):
+    """Consecutive places of the same block: [(block, [column, ...])] (for 'p'/'c': indices/values)."""
+    out = []
+    for block, col in places:
+        if out and out[-1][0] is block:
+            out[-1][1].append(col)
+        else:
+            out.append((block, [col]))
+    return out
+
+
+def _index_text(run, writer):
+    if run == list(range(run[0], run[0] + len(run))):
+        return f"{run[0]}:{run[-1] + 1}"
+    return writer.const(writer.np.array(run))
+
+
+def _columns(block, run, writer):
+    if run == list(range(len(block.members))):
+        return block.name
+    return f"{block.name}[:, {_index_text(run, writer)}]"
+
+
+def generate_batched(layout, np, reduction):
+    """(source, namespace constants) of ``step(p, X, need_grad)`` for a `_Layout`, p the parameters' values
+    (a vector) and X the batch ((B, N)): (the B losses' mean or sum, a float; with `need_grad` its gradient
+    with respect to p, a vector, else None)."""
+    w = _Writer(layout, np)
+    t = layout.t
+    fwd, bwd = [], []
+    operands = {}
+    for block in layout.blocks:
+        m = block.members
+        if block.kind == "dot":
+            k = len(m[0].parents) // 2
+            x = w.gather(list(m[0].parents[k:2 * k]))
+            W = w.const(np.array([[layout.param_index[q] for q in n.parents[:k]] for n in m]))
+            bias = ""
+            if len(m[0].parents) > 2 * k:
+                b = w.const(np.array([layout.param_index[n.parents[-1]] for n in m]))
+                bias = f" + p[{b}]"
+                block.info["b"] = b
+            xin = f"{block.name}_in"
+            fwd.append(f"{xin} = {x}")
+            fwd.append(f"{block.name} = {xin} @ p[{W}].T{bias}")
+            block.info.update(W=W, x=xin, k=k)
+        elif block.kind == "elementwise":
+            ins = []
+            for i in range(len(m[0].parents)):
+                text = w.gather([n.parents[i] for n in m])
+                if not _simple(text):
+                    fwd.append(f"{block.name}_a{i} = {text}")
+                    text = f"{block.name}_a{i}"
+                ins.append(text)
+            operands[block] = ins
+            fwd.append(f"{block.name} = {_forward(m[0], ins)}")
+        else:
+            n = m[0]
+            fwd += _reduce_forward(block, n, w)
+    root_block, root_col = layout.where[t.root]
+    root = f"{root_block.name}[:, {root_col}:{root_col + 1}]"
+    scale = "1.0 / B" if reduction == "mean" else "1.0"
+    for block in reversed(layout.blocks):
+        if not any(n in w.needed for n in block.members):
+            continue
+        g = f"grad_{block.name}"
+        lines = []
+        m = block.members
+        if block.kind == "dot":
+            k = block.info["k"]
+            lines.append(_add_to_params(block.info["W"], f"{g}.T @ {block.info['x']}", w))
+            if "b" in block.info:
+                lines.append(_add_to_params(block.info["b"], f"{g}.sum(0)", w))
+            xs = list(m[0].parents[k:2 * k])
+            if any(x in w.needed for x in xs):
+                w.scatter(f"{g} @ p[{block.info['W']}]", xs, lines)
+        elif block.kind == "elementwise":
+            _elementwise_backward(block, operands[block], w, lines)
+        else:
+            _reduce_backward(block, m[0], w, lines)
+        bwd.append(f"# backward of {block.name}")
+        bwd += lines
+    inits = [f"grad_{b.name} = zeros(B, {len(b.members)})" for b in layout.blocks
+             if any(n in w.needed for n in b.members)]
+    out = ["def step(p, X, need_grad):", "    B = X.shape[0]"]
+    out += [f"    {s}" for s in fwd]
+    out.append(f"    loss = expand({root}, B, 1)")
+    out.append("    if not need_grad:")
+    out.append(f"        return float(loss.{reduction}()), None")
+    out += [f"    {s}" for s in inits]
+    out.append("    pgrad = zeros(len(p))")
+    out.append(f"    grad_{root_block.name}[:, {root_col}] += {scale}")
+    out += [f"    {s}" for s in bwd]
+    out.append(f"    return float(loss.{reduction}()), pgrad")
+    return "\n".join(out) + "\n", w.namespace
+
+
+def _add_to_params(index, grad, writer):
+    """``pgrad[index] += grad``, or, where a parameter appears twice in `index` (a weight tied within one
+    layer), an add_at that adds both contributions (``+=`` on a fancy index keeps only one)."""
+    values = writer.namespace[index].ravel().tolist()
+    if len(set(values)) == len(values):
+        return f"pgrad[{index}] += {grad}"
+    return f"add_at(pgrad, {index}, {grad})"
+
+
+def _simple(text):
+    return text.replace("_", "").replace(".", "").isalnum()
+
+
+def _forward(n, a):
+    op = n.op
+    if op in ("+", "-", "*", "/", "**"):
+        return f"{a[0]} {op} {a[1]}"
+    if op == "neg":
+        return f"-{a[0]}"
+    if op == "relu":
+        return f"where({a[0]} <= 0.0, 0.0, {a[0]})"
+    if op == "abs":
+        return f"absolute({a[0]})"
+    return f"{op}({a[0]})"
+
+
+def _elementwise_backward(block, ins, w, lines):
+    n = block.members[0]
+    index = {q: i for i, q in enumerate(n.parents)}
+    g = f"grad_{block.name}"
+
+    def number(q):
+        if q is n:
+            return Sym(block.name)
+        return Sym(ins[index[q]])
+
+    def run():
+        # An operand is known by its position, not its node: in ``x * x`` both positions are one node, but in
+        # other members of the group they may be two. The closure binds its operands in the parents' order.
+        terms, position = [], iter(range(len(n.parents)))
+        run_backward(n, Sym(g), lambda v: Accumulator(next(position), terms), number, {"log": sym_log})
+        return terms
+    tree = explore(run)
+    for i in range(len(n.parents)):
+        text = _term(tree, i)
+        if text != "0.0":
+            w.scatter(f"({text})", [m.parents[i] for m in block.members], lines)
+
+
+def _term(tree, target):
+    """The source of everything `tree` adds to operand position `target`: `where` where the closure
+    branches."""
+    if isinstance(tree, Branch):
+        a, b = _term(tree.then, target), _term(tree.otherwise, target)
+        if a == b == "0.0":
+            return "0.0"
+        return f"where({tree.cond}, {a}, {b})"
+    text = "0.0"
+    for q, sign, term in tree:
+        if q == target:
+            text = (term.text if sign == "+" else (-term).text) if text == "0.0" else f"{text} {sign} ({term.text})"
+    return text
+
+
+def _reduce_forward(block, n, w):
+    name = block.name
+    if n.op == "sum":
+        check_sum_start(n)
+        block.info["x"] = f"{name}_in"
+        return [f"{name}_in = {w.gather(list(n.parents))}", f"{name} = rowsum(expand({name}_in, B, {len(n.parents)}))"]
+    if n.op == "logsumexp":
+        return [f"{name}_in = {w.gather(list(n.parents))}",
+                f"{name}, {name}_es, {name}_s = logsumexp_rows(expand({name}_in, B, {len(n.parents)}))"]
+    if n.op == "dot":
+        k = len(n.parents) // 2
+        lines = [f"{name}_w = {w.gather(list(n.parents[:k]))}", f"{name}_x = {w.gather(list(n.parents[k:2 * k]))}"]
+        total = f"rowsum(expand({name}_w * {name}_x, B, {k}))"
+        if len(n.parents) > 2 * k:
+            total += f" + {w.gather([n.parents[-1]])}"
+        return lines + [f"{name} = {total}"]
+    raise CompileError(f"compile(batch=True): no batched rule for op {n.op!r}")
+
+
+def _reduce_backward(block, n, w, lines):
+    g, name = f"grad_{block.name}", block.name
+    if n.op == "sum":
+        w.scatter(g, list(n.parents), lines)
+    elif n.op == "logsumexp":
+        w.scatter(f"{name}_es * ({g} / {name}_s)", list(n.parents), lines)
+    else:  # dot
+        k = len(n.parents) // 2
+        w.scatter(f"{name}_x * {g}", list(n.parents[:k]), lines)
+        w.scatter(f"{name}_w * {g}", list(n.parents[k:2 * k]), lines)
+        if len(n.parents) > 2 * k:
+            w.scatter(g, [n.parents[-1]], lines)
+
+
+def _numpy_runtime(np, constants):
+    """The names the generated code calls, on numpy arrays; `constants` (numpy arrays) as they are."""
+    def cat(B, *parts):
+        return np.concatenate([expand(q, B, np.shape(q)[-1] if np.ndim(q) else 1) for q in parts], axis=1)
+
+    def expand(x, B, k):
+        return np.broadcast_to(x, (B, k))
+
+    def cols(g, a, b):
+        return g[..., a:b] if np.ndim(g) and np.shape(g)[-1] != 1 else g
+
+    def rows(g):
+        return g.sum(0) if np.ndim(g) == 2 else g
+
+    def add_at_columns(grad, index, values):
+        np.add.at(grad, (slice(None), index), values)
+
+    def sigmoid(x):
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    def logsumexp_rows(x):
+        m = x.max(1, keepdims=True)
+        es = np.exp(x - m)
+        s = es.sum(1, keepdims=True)
+        return np.where(np.isinf(m), m, m + np.log(s)), es, s
+
+    def power_of(x, k):
+        with np.errstate(divide="ignore", over="ignore"):
+            return np.power(x, k)
+
+    namespace = {
+        "cat": cat, "expand": expand, "cols": cols, "rows": rows, "add_at": np.add.at,
+        "add_at_columns": add_at_columns, "zeros": lambda *shape: np.zeros(shape), "where": np.where,
+        "absolute": np.abs, "rowsum": lambda x: x.sum(1, keepdims=True), "sigmoid": sigmoid,
+        "logsumexp_rows": logsumexp_rows, "power_of": power_of, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
+        "tanh": np.tanh, "inf": np.inf, "nan": np.nan}
+    namespace.update(constants)
+    return namespace, (lambda xs: np.array(xs, dtype=float)), (lambda X: X)
+
+
+def _torch_runtime(torch, constants):
+    """The same names on PyTorch float64 tensors, on the GPU when one is present."""
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+
+    def tensor(x):
+        return torch.as_tensor(x, dtype=torch.float64, device=device)
+
+    def cat(B, *parts):
+        return torch.cat([expand(q if torch.is_tensor(q) else tensor(q), B, q.shape[-1] if getattr(q, "ndim", 0) else 1)
+                          for q in parts], dim=1)
+
+    def expand(x, B, k):
+        x = x if torch.is_tensor(x) else tensor(x)
+        return x.expand(B, k)
+
+    def cols(g, a, b):
+        return g[..., a:b] if g.ndim and g.shape[-1] != 1 else g
+
+    def rows(g):
+        return g.sum(0) if g.ndim == 2 else g
+
+    def add_at(target, index, values):
+        target.index_put_((index,), torch.as_tensor(values, dtype=target.dtype).expand(index.shape).clone(),
+                          accumulate=True)
+
+    def add_at_columns(grad, index, values):
+        grad.index_add_(1, index, values.contiguous())
+
+    def where(cond, a, b):
+        if not torch.is_tensor(cond):  # a condition on constants only (``k != 0.0`` of ``x ** 3``)
+            return a if cond else b
+        return torch.where(cond, a, b)
+
+    def logsumexp_rows(x):
+        m = x.max(1, keepdim=True).values
+        es = torch.exp(x - m)
+        s = es.sum(1, keepdim=True)
+        return torch.where(torch.isinf(m), m, m + torch.log(s)), es, s
+
+    namespace = {
+        "cat": cat, "expand": expand, "cols": cols, "rows": rows, "add_at": add_at,
+        "add_at_columns": add_at_columns,
+        "zeros": lambda *shape: torch.zeros(shape, dtype=torch.float64, device=device), "where": where,
+        "absolute": torch.abs, "rowsum": lambda x: x.sum(1, keepdim=True), "sigmoid": torch.sigmoid,
+        "logsumexp_rows": logsumexp_rows, "power_of": torch.pow, "exp": torch.exp, "log": torch.log,
+        "sqrt": torch.sqrt, "tanh": torch.tanh, "inf": float("inf"), "nan": float("nan")}
+    for name, value in constants.items():
+        namespace[name] = torch.as_tensor(value, device=device)  # int64 indices stay int64, floats float64
+    return namespace, tensor, tensor
+
+
+def torch_or_error():
+    """The torch module, or CompileError naming the extra that installs it."""
+    try:
+        import torch
+    except ImportError:
+        raise CompileError("compile(..., backend='torch') needs PyTorch: pip install micrograd_lite[torch]") from None
+    return torch
+
+
+def compile_batched(fn, example_args, reduction="mean", backend="numpy"):
+    """See `compile` (``batch=True``)."""
+    if reduction not in ("mean", "sum"):
+        raise CompileError(f"compile: reduction must be 'mean' or 'sum', got {reduction!r}")
+    if backend not in ("numpy", "torch"):
+        raise CompileError(f"compile: backend must be 'numpy' or 'torch', got {backend!r}")
+    np = numpy_or_error()
+    runtime = (lambda constants: _torch_runtime(torch_or_error(), constants)) if backend == "torch" else (
+        lambda constants: _numpy_runtime(np, constants))
+    t = trace(fn, example_args)
+    layout = _Layout(t)
+    source, constants = generate_batched(layout, np, reduction)
+    namespace, vector, to_backend = runtime(constants)
+    exec(builtins.compile(source, f"<micrograd_lite.compile batch of {getattr(fn, '__name__', 'fn')}>", "exec"),
+         namespace)
+    return BatchedStep(t, source, namespace["step"], np, len(layout.blocks), vector, to_backend, backend)
+
+
+class BatchedStep:
+    """A compiled batched step (see `compile` with ``batch=True``): ``step(*batch)`` returns the mean (or
+    sum) loss over the batch and adds its gradient to each parameter's ``.grad``; ``step.forward(*batch)``
+    the loss only; ``step.source``; ``step.params``; ``step.trace``."""
+
+    def __init__(self, trace, source, step, np, blocks, vector, to_backend, backend):
+        self.trace, self.source, self.params, self.backend = trace, source, trace.params, backend
+        self._step, self._np, self._blocks = step, np, blocks
+        self._vector, self._to_backend = vector, to_backend
+
+    def __repr__(self):
+        return (f"BatchedStep({self._blocks} blocks, {len(self.params)} parameters, {len(self.trace.inputs)} "
+                f"inputs per example, {self.source.count(chr(10))} lines of source)")
+
+    def _batch(self, args, where):
+        """The batch as one (B, N) float array. `args`: one array per argument with a leading batch
+        dimension, or one sequence of B argument tuples."""
+        np = self._np
+        n_args = len(self.trace.structure)
+        if len(args) == 1 and n_args > 1 or (len(args) == 1 and n_args == 1 and _is_tuples(args[0])):
+            examples = args[0]
+            try:
+                columns = list(zip(*examples))
+            except TypeError:
+                raise CompileError(f"{where}: a batch is a sequence of argument tuples or one array per "
+                                   f"argument, got {type(examples).__name__} {short_repr(examples)}") from None
+            if len(columns) != n_args:
+                raise CompileError(f"{where}: each example must be a tuple of {n_args} arguments")
+            args = columns
+        if len(args) != n_args:
+            raise CompileError(f"{where}: {n_args} arguments expected (one array each, batch first), got {len(args)}")
+        parts, B = [], None
+        for i, (a, s) in enumerate(zip(args, self.trace.structure)):
+            try:
+                arr = np.asarray(a, dtype=float)
+            except (TypeError, ValueError) as e:
+                raise CompileError(f"{where}: argument {i} is not an array of numbers ({e})") from None
+            expected = _shape_of(s)
+            if arr.ndim == 0 or arr.shape[1:] != expected:
+                want = "(" + ", ".join(["B"] + [str(d) for d in expected]) + ("," if not expected else "") + ")"
+                raise CompileError(f"{where}: argument {i} has shape {arr.shape}; expected {want} (a leading "
+                                   f"batch dimension, then the example's shape)")
+            if arr.shape[0] == 0:
+                raise CompileError(f"{where}: the batch is empty")
+            if B is None:
+                B = arr.shape[0]
+            elif arr.shape[0] != B:
+                raise CompileError(f"{where}: argument {i} has a batch of {arr.shape[0]}, argument 0 of {B}")
+            parts.append(arr.reshape(arr.shape[0], -1))
+        return self._to_backend(np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0])
+
+    def __call__(self, *batch):
+        X = self._batch(batch, "step")
+        loss, grad = self._step(self._vector([v.data for v in self.params]), X, True)
+        for v, g in zip(self.params, grad.tolist()):
+            v.grad += g
+        return loss
+
+    def forward(self, *batch):
+        """The mean (or sum) loss over the batch (a float); no gradient."""
+        return self._step(self._vector([v.data for v in self.params]), self._batch(batch, "step.forward"),
+                          False)[0]
+
+    def loss_and_grad(self, p, *batch):
+        """``(loss, grad)`` at parameter values `p` (a numpy vector, one per `params`, in order) rather than
+        the parameters' ``.data``: grad a new vector, nothing written to any Value. For training loops that
+        keep the parameters in an array between steps (write them back to ``.data`` before using the model).
+        Raises CompileError as ``step(...)``, and when `p` has the wrong length."""
+        p = self._vector(p)
+        if tuple(p.shape) != (len(self.params),):
+            raise CompileError(f"step.loss_and_grad: p must be a vector of {len(self.params)} parameter values, "
+                               f"got shape {tuple(p.shape)}")
+        return self._step(p, self._batch(batch, "step.loss_and_grad"), True)
+
+
+def _is_tuples(x):
+    try:
+        first = x[0]
+    except (TypeError, IndexError, KeyError):
+        return False
+    return isinstance(first, tuple)
+
+
+def _shape_of(s):
+    """The numpy shape of one argument with structure `s` (a number: (); a list of n numbers: (n,); ...).
+    Raises CompileError for a ragged argument, which has no array shape."""
+    if s is None:
+        return ()
+    inner = {_shape_of(x) for x in s}
+    if len(inner) > 1:
+        raise CompileError("compile(batch=True): an argument of lists of different lengths has no array shape")
+    return (len(s),) + (inner.pop() if inner else ())

@@ -1,0 +1,255 @@
+"""compile(..., batch=True): the batched step's loss and gradients equal the engine's on the same batch (the
+makemore, moons and truth-table models, and every elementwise op), the generated source fuses a layer into one
+matrix product, bad batches get CompileError naming the argument, and without numpy the error names the extra."""
+
+import random
+import sys
+
+import pytest
+
+import micrograd_lite as mg
+from demos import makemore as mm
+from demos import truth_table as tt
+from micrograd_lite import MLP, CompileError, Value, cross_entropy
+
+np = pytest.importorskip("numpy")
+
+
+def grads(params):
+    return [p.grad for p in params]
+
+
+def assert_close(got, expected, tol=1e-12):
+    assert len(got) == len(expected)
+    for i, (a, b) in enumerate(zip(got, expected)):
+        assert abs(a - b) <= tol * max(1.0, abs(b)), (i, a, b)
+
+
+def zero(params):
+    for p in params:
+        p.grad = 0.0
+
+
+def test_makemore_batch_gradients_equal_the_engine_on_the_same_batch():
+    model = mm.NameMLP(emb=2, hidden=8, rng=3)
+    params = model.parameters()
+    rng = random.Random(0)
+    X = [[rng.randrange(27) for _ in range(3)] for _ in range(6)]
+    Y = [rng.randrange(27) for _ in range(6)]
+    eye = np.eye(27)
+    step = mg.compile(model.one_hot_loss, eye[[0, 0, 0]].tolist(), eye[0].tolist(), batch=True)
+    assert sorted(map(id, step.params)) == sorted(map(id, params))
+    zero(params)
+    loss = step(eye[X], eye[Y])
+    got = grads(params)
+    zero(params)
+    engine = cross_entropy(model(X), Y)
+    engine.backward()
+    assert abs(loss - engine.data) <= 1e-12
+    assert_close(got, grads(params))
+    assert step.forward(eye[X], eye[Y]) == loss
+    # the hidden layer is one matrix product, its tanh one vector op
+    assert any(" @ p[" in line and "+ p[" in line for line in step.source.splitlines())
+    assert sum(1 for line in step.source.splitlines() if "tanh(" in line) == 1
+
+
+def test_sum_reduction_and_a_sequence_of_example_tuples():
+    model = mm.NameMLP(emb=2, hidden=4, rng=1)
+    params = model.parameters()
+    eye = np.eye(27)
+    X, Y = [[1, 2, 3], [0, 0, 5]], [4, 0]
+    step = mg.compile(model.one_hot_loss, eye[[0, 0, 0]].tolist(), eye[0].tolist(), batch=True, reduction="sum")
+    zero(params)
+    loss = step([(eye[x].tolist(), eye[y].tolist()) for x, y in zip(X, Y)])
+    got = grads(params)
+    zero(params)
+    engine = cross_entropy(model(X), Y, reduction="sum")
+    engine.backward()
+    assert abs(loss - engine.data) <= 1e-12
+    assert_close(got, grads(params))
+
+
+def test_moons_batch_gradients_equal_the_engine_relu_branches_included():
+    model = MLP(2, [6, 6, 1], activation="relu", rng=2)
+    params = model.parameters()
+    rng = random.Random(1)
+    pts = [[rng.uniform(-30, 30), rng.uniform(-30, 30)] for _ in range(16)]
+    ys = [rng.choice((-1.0, 1.0)) for _ in pts]
+
+    def hinge(x, y):
+        return (1 - y * model(x)[0]).relu() + 1e-4 * Value.sum([p * p for p in params])
+    step = mg.compile(hinge, [0.0, 0.0], 1.0, batch=True)
+    assert "where(" in step.source
+    zero(params)
+    loss = step(np.array(pts), np.array(ys))
+    got = grads(params)
+    zero(params)
+    scores = [model(x)[0] for x in pts]
+    margins = [(1 - y * s).relu() for y, s in zip(ys, scores)]
+    assert 0 < sum(m.data > 0 for m in margins) < len(margins)  # both sides of the relu are exercised
+    engine = Value.sum(margins) * (1.0 / len(pts)) + 1e-4 * Value.sum([p * p for p in params])
+    engine.backward()
+    assert abs(loss - engine.data) <= 1e-12
+    assert_close(got, grads(params))
+
+
+def test_truth_table_batch_gradients_equal_the_engine():
+    net = tt.TruthTableNet(rng=0)
+    params = net.parameters()
+    eye = np.eye(2)
+
+    def loss_fn(context, target):
+        il = [Value.sum([v]) for v in net.C.one_hot_lookup(context)]
+        ha = [(Value.dot(n.w, il) + n.b).tanh() for n in net.hidden.neurons]
+        raw = [Value.dot(n.w, ha) + n.b for n in net.output.neurons]
+        m = max(z.data for z in raw)
+        shifted = [z - m for z in raw]
+        return Value.logsumexp(shifted) - Value.dot(shifted, target)
+    targets = [tt.target("xor", c) for c in tt.CONTEXTS]
+    step = mg.compile(loss_fn, eye[[0, 0]].tolist(), eye[0].tolist(), batch=True)
+    zero(params)
+    loss = step(eye[tt.CONTEXTS], eye[targets])
+    got = grads(params)
+    zero(params)
+    engine = cross_entropy([net.forward(c)["RAW"] for c in tt.CONTEXTS], targets)
+    engine.backward()
+    assert abs(loss - engine.data) <= 1e-12
+    assert_close(got, grads(params))
+
+
+def test_every_elementwise_op_and_reduction_matches_the_engine():
+    w = [Value(0.7), Value(-1.3), Value(0.4)]
+
+    def fn(x):
+        a = abs(w[0] * x[0]) + (w[1] / (x[1] + 3.0)).exp().log() - (x[0] ** 2 + 1.0).sqrt()
+        b = (w[2] * x[1]).sigmoid() * (-w[0]).tanh() + (x[0] * w[1]).relu() + w[2] ** 3
+        return Value.logsumexp([a, b, a * b]) + Value.dot([a, b], [w[1], x[1]]) + Value.sum([a, w[2]])
+    batch = [[0.5, -0.2], [-1.5, 0.9], [0.0, 2.0], [2.5, -1.0]]
+    step = mg.compile(fn, [1.0, 1.0], batch=True)
+    zero(w)
+    loss = step(np.array(batch))
+    got = grads(w)
+    zero(w)
+    engine = Value.sum([fn([Value(a), Value(b)]) for a, b in batch]) * (1.0 / len(batch))
+    engine.backward()
+    assert abs(loss - engine.data) <= 1e-12 * abs(engine.data)
+    assert_close(got, grads(w))
+
+
+def test_loss_and_grad_reads_an_array_and_writes_no_value():
+    w = Value(2.0)
+    step = mg.compile(lambda x: (w * x) ** 2, 1.0, batch=True)
+    loss, grad = step.loss_and_grad(np.array([3.0]), np.array([1.0, 2.0]))
+    assert (loss, grad.tolist(), w.grad) == ((9.0 + 36.0) / 2, [(2 * 3 * 1 + 2 * 6 * 2) / 2], 0.0)
+    with pytest.raises(CompileError, match=r"p must be a vector of 1 parameter values, got shape \(2,\)"):
+        step.loss_and_grad(np.array([3.0, 1.0]), np.array([1.0]))
+
+
+def test_bad_batches_name_the_argument():
+    model = mm.NameMLP(emb=2, hidden=4, rng=1)
+    eye = np.eye(27)
+    step = mg.compile(model.one_hot_loss, eye[[0, 0, 0]].tolist(), eye[0].tolist(), batch=True)
+    with pytest.raises(CompileError, match=r"^step: argument 1 has shape \(2, 26\); expected \(B, 27\)"):
+        step(np.zeros((2, 3, 27)), np.zeros((2, 26)))
+    with pytest.raises(CompileError, match=r"^step: argument 0 has shape \(2, 27\); expected \(B, 3, 27\)"):
+        step(np.zeros((2, 27)), np.zeros((2, 27)))
+    with pytest.raises(CompileError, match=r"^step: argument 1 has a batch of 3, argument 0 of 2$"):
+        step(np.zeros((2, 3, 27)), np.zeros((3, 27)))
+    with pytest.raises(CompileError, match=r"^step: 2 arguments expected"):
+        step(np.zeros((2, 3, 27)), np.zeros((2, 27)), np.zeros(2))
+    with pytest.raises(CompileError, match=r"^step: argument 0 is not an array of numbers"):
+        step([["a"]], np.zeros((1, 27)))
+    with pytest.raises(CompileError, match=r"^step: the batch is empty$"):
+        step(np.zeros((0, 3, 27)), np.zeros((0, 27)))
+    with pytest.raises(CompileError, match=r"reduction must be 'mean' or 'sum', got 'max'"):
+        mg.compile(model.one_hot_loss, eye[[0, 0, 0]].tolist(), eye[0].tolist(), batch=True, reduction="max")
+    params = model.parameters()
+    before = [(p.data, p.grad) for p in params]
+    with pytest.raises(CompileError):
+        step(np.zeros((2, 3, 27)), np.zeros((2, 26)))
+    assert [(p.data, p.grad) for p in params] == before  # a refused batch changes nothing
+
+
+def test_without_numpy_the_error_names_the_extra(monkeypatch):
+    w = Value(1.0)
+    monkeypatch.setitem(sys.modules, "numpy", None)  # `import numpy` now raises ImportError
+    with pytest.raises(CompileError, match=r"needs numpy: pip install micrograd_lite\[fast\]$"):
+        mg.compile(lambda x: w * x, 1.0, batch=True)
+
+
+def test_makemore_compiled_training_follows_the_scalar_training():
+    """The same seed, batches and updates: after a few steps both models hold the same parameters."""
+    X, Y = mm.build_dataset(["emma", "olivia", "ava", "isabella"])
+    a, b = mm.NameMLP(emb=2, hidden=6, rng=5), mm.NameMLP(emb=2, hidden=6, rng=5)
+    la = mm.train(a, X, Y, 20, 0.5, random.Random(1), progress=False)
+    lb = mm.train_compiled(b, X, Y, 20, 0.5, random.Random(1), progress=False)
+    assert_close(lb, la, 1e-10)
+    assert_close([p.data for p in b.parameters()], [p.data for p in a.parameters()], 1e-10)
+
+
+def test_torch_backend_gives_numpys_losses_and_gradients():
+    torch = pytest.importorskip("torch", reason="torch is in no extra that `make test` installs (a large download)")
+    model = mm.NameMLP(emb=2, hidden=8, rng=3)
+    eye = np.eye(27)
+    rng = random.Random(0)
+    X = eye[[[rng.randrange(27) for _ in range(3)] for _ in range(6)]]
+    Y = eye[[rng.randrange(27) for _ in range(6)]]
+    mlp = MLP(2, [5, 5, 1], activation="relu", rng=2)
+    w = [Value(0.7), Value(-1.3), Value(0.4)]
+
+    def hinge(x, y):
+        return (1 - y * mlp(x)[0]).relu() + 1e-4 * Value.sum([q * q for q in mlp.parameters()])
+
+    def ops(x):
+        a = abs(w[0] * x[0]) + (w[1] / (x[1] + 3.0)).exp().log() - (x[0] ** 2 + 1.0).sqrt()
+        b = (w[2] * x[1]).sigmoid() * (-w[0]).tanh() + (x[0] * w[1]).relu() + w[2] ** 3
+        return Value.logsumexp([a, b, a * b]) + Value.dot([a, b], [w[1], x[1]]) + Value.sum([a, w[2]])
+    cases = [(model.one_hot_loss, (eye[[0, 0, 0]].tolist(), eye[0].tolist()), (X, Y)),
+             (hinge, ([0.0, 0.0], 1.0),
+              (np.array([[20.0, -3.0], [0.1, 0.2], [-25.0, 9.0]]), np.array([1.0, -1.0, 1.0]))),
+             (ops, ([1.0, 1.0],), (np.array([[0.5, -0.2], [-1.5, 0.9], [0.0, 2.0]]),))]
+    for fn, example, batch in cases:
+        on_numpy = mg.compile(fn, *example, batch=True)
+        on_torch = mg.compile(fn, *example, batch=True, backend="torch")
+        assert on_torch.source == on_numpy.source and on_torch.backend == "torch"
+        p = [v.data for v in on_numpy.params]
+        loss_np, grad_np = on_numpy.loss_and_grad(p, *batch)
+        loss_t, grad_t = on_torch.loss_and_grad(p, *batch)
+        assert torch.is_tensor(grad_t) and grad_t.dtype == torch.float64
+        assert abs(loss_t - loss_np) <= 1e-12 * max(1.0, abs(loss_np))
+        assert_close(grad_t.tolist(), grad_np.tolist())
+        zero(on_torch.params)
+        assert on_torch(*batch) == loss_t and [v.grad for v in on_torch.params] == grad_t.tolist()
+
+
+def test_torch_backend_without_torch_names_the_extra(monkeypatch):
+    w = Value(1.0)
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(CompileError, match=r"needs PyTorch: pip install micrograd_lite\[torch\]$"):
+        mg.compile(lambda x: w * x, 1.0, batch=True, backend="torch")
+    with pytest.raises(CompileError, match=r"backend must be 'numpy' or 'torch', got 'jax'$"):
+        mg.compile(lambda x: w * x, 1.0, batch=True, backend="jax")
+
+
+def test_a_sum_with_a_number_start_is_refused_as_by_the_scalar_compiler():
+    w = Value(2.0)
+    with pytest.raises(CompileError, match=r"a Value\.sum with a number start other than 0"):
+        mg.compile(lambda x: Value.sum([w * x], 1.0), 1.0, batch=True)
+
+
+def test_a_weight_tied_within_one_layer_gets_both_contributions():
+    w, v, b = Value(0.5), Value(-0.3), Value(0.1)
+
+    def fn(x):
+        h = [Value.dot([w, w], x, b), Value.dot([v, w], x, b)]  # one group, w three times, b twice
+        return Value.sum([q.tanh() for q in h])
+    batch = [[0.2, -1.0], [1.5, 0.3]]
+    step = mg.compile(fn, [1.0, 1.0], batch=True)
+    zero([w, v, b])
+    loss = step(np.array(batch))
+    got = grads([w, v, b])
+    zero([w, v, b])
+    engine = Value.sum([fn([Value(a), Value(c)]) for a, c in batch]) * 0.5
+    engine.backward()
+    assert abs(loss - engine.data) <= 1e-12
+    assert_close(got, grads([w, v, b]))
