@@ -27,6 +27,7 @@ makemore: setup
 bench: setup
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.compiled
+	$(BIN)/python -m benchmarks.batched
 
 clean:
 	rm -rf .venv *.egg-info .pytest_cache .hypothesis
