@@ -201,6 +201,7 @@ def mazur_records(a):
           "structure: O_2 is (out_h1 × w_7) + (out_h2 × w_8) + b_2; the line has w_1, a '-' and an undefined v^o")
     a.claim(M, 33, "O_1 = 0.75", "net_o1", "0.75", note="O_1 = 0.75 is Mazur's out_o1, correct as the out")
     a.claim(M, 33, "O_2 = 0.77", "net_o2", "0.77", note="O_2 = 0.77 is Mazur's out_o2, correct as the out")
+    a.formula(M, 39, None, "E_total", 0.5 * (0.01 - q("out_o1")) ** 2 + 0.5 * (0.99 - q("out_o2")) ** 2)
     a.formula(M, 43, "E_1 = \\frac{1}{2} (O_1 - O_1^{\\text{target}})^2", "E_o1", 0.5 * (q("out_o1") - 0.01) ** 2,
               note="(o − t)² = (t − o)²: the sign does not matter here")
     a.formula(M, 45, "E_2 = \\frac{1}{2}(q_1 - O_2)", "E_o2", 0.5 * (0.99 - q("out_o2")),
@@ -211,12 +212,24 @@ def mazur_records(a):
     a.formula(M, 87, "= \\frac{1}{2} (\\text{target}_{01} - \\text{OUT}_{01})^2", "E_o1", 0.5 * (0.01 - q("out_o1")) ** 2)
     a.formula(M, 95, "\\text{Net}_{O1} &= h_1 \\cdot w_5 + h_2 \\cdot w_6", "net_o1",
               q("out_h1") * q("w5") + q("out_h2") * q("w6") + q("b2"))
-    a.formula(M, 107, "= 2 \\times \\frac{1}{2} \\left(\\frac{\\text{target}_{O1} - \\text{OUT}_{O1}}{\\text{target}_{O1}}",
+    a.formula(M, 107, "= 2 \\times \\frac{1}{2} \\left(\\frac{\\text{target}_{O1} - \\text{OUT}_{O1}}{\\text{target}_{O1}} "
+              "\\right)^{2-1} + 0",
               "∂E_total/∂out_o1", (0.01 - q("out_o1")) / 0.01,
               note="structure: line 105 divides by the target inside the loss (not in line 39's loss) and the "
                    "inner derivative −1 is missing; lines 111-113 get it right")
+    a.formula(M, 105, "\\frac{1}{2} \\left(\\frac{\\text{target}_{O1} - \\text{OUT}_{O1}}{\\text{target}_{O1}} "
+              "\\right)^2 + \\frac{1}{2} \\left(\\frac{\\text{target}_{O2} - \\text{OUT}_{O2}}{\\text{target}_{O2}} \\right)^2",
+              "E_total", 0.5 * ((0.01 - q("out_o1")) / 0.01) ** 2 + 0.5 * ((0.99 - q("out_o2")) / 0.99) ** 2,
+              note="structure: each error is divided by its target inside the loss (line 39's loss has no division)")
     a.formula(M, 111, "= (\\text{target} - \\text{OUT}) \\times -1", "∂E_total/∂out_o1", (0.01 - q("out_o1")) * -1)
     a.formula(M, 113, "= -\\text{target} + \\text{OUT}", "∂E_total/∂out_o1", -0.01 + q("out_o1"))
+    e = math.exp(-q("net_o1"))
+    a.formula(M, 119, None, "out_o1", 1 / (1 + e))
+    a.formula(M, 121, None, "∂out_o1/∂net_o1", -1 * (1 + e) ** -2 * -e,
+              note="d/dnet_01 (1 + e^{−net_01}) = −e^{−net_01} (line 123)")
+    a.formula(M, 125, None, "∂out_o1/∂net_o1", -(1 + e) * -e,
+              note="structure: line 121's power −2 of (1 + e^{−net_01}) is lost ('−e' read as −e^{−net_01}); "
+                   "line 127's OUT(1 − OUT) is right")
     a.formula(M, 127, "= \\text{OUT}_{01}(1 - \\text{OUT}_{01})", "∂out_o1/∂net_o1", q("out_o1") * (1 - q("out_o1")))
     a.claim(M, 141, "0.0821", "∂E_total/∂w5", "0.0821")
     a.given(M, 145, "LR = .5", "lr", "0.5", mazur.LR)
@@ -267,14 +280,15 @@ def mazur_records(a):
               q("w5") * q("out_h1") + q("w7") * q("out_h2") + q("b2"))
     a.formula(M, 470, "= W_5", "∂net_o1/∂net_o1", q("w5"),
               note="the intended ∂NET_O1/∂OUT_h1 (line 459) = W_5 is right")
-    a.formula(M, 476, "② \\frac{\\partial \\text{OUT}_{o1}}{\\partial \\text{NET}_{o1}} = (\\text{OUT}_{o1})",
+    a.formula(M, 476, "② \\frac{\\partial \\text{OUT}_{o1}}{\\partial \\text{NET}_{o1}} = (\\text{OUT}_{o1}) \\times (1 - \\text{OUT}_{o1})",
               "∂out_o1/∂net_o1", q("out_o1") * (1 - q("out_o1")))
     a.formula(M, 482, "= \\frac{1}{2} (\\text{target} - \\text{OUT}_{o1})^2", "E_o1", 0.5 * (0.01 - q("out_o1")) ** 2)
     a.formula(M, 486, "(E_1) = (\\text{target} - \\text{OUT}_{o1}) \\times (-1)", "∂E_o1/∂out_o1",
               (0.01 - q("out_o1")) * -1)
     a.formula(M, 488, "④ \\frac{\\partial \\text{NET}_{o2}}{\\partial \\text{OUT}_{h2}} = W_6", "∂net_o2/∂out_h2",
               q("w6"))
-    a.formula(M, 493, "⑤ \\frac{\\partial \\text{OUT}_{o2}}{\\partial \\text{NET}_{o2}}", "∂out_o2/∂net_o2",
+    a.formula(M, 493, "⑤ \\frac{\\partial \\text{OUT}_{o2}}{\\partial \\text{NET}_{o2}} = (\\text{OUT}_{o2}) \\times (1 - \\text{OUT}_{o2})",
+              "∂out_o2/∂net_o2",
               q("out_o2") * (1 - q("out_o2")))
     a.formula(M, 495, "= (\\text{target}_{O_2} - \\text{out}_{O_2}) \\times (-1)", "∂E_o2/∂out_o2",
               (0.99 - q("out_o2")) * -1)
@@ -283,7 +297,8 @@ def mazur_records(a):
         a.formula(seed, line, snippet, "∂net_h2/∂w2", q("i1"),
                   note="∂net_h2/∂w_2 used as i_1 (the next line): the backward pass numbers w_2 as i1→h2 "
                        "(destination numbering) while the forward pass (004 line 15) has w_2 as i2→h1")
-    for seed, line, snippet in ((M, 507, "= i_1 \\times (\\text{OUT}_{h_2})"), (C3, 85, "= i1 \\times (out_{h2})")):
+    for seed, line, snippet in ((M, 507, "= i_1 \\times (\\text{OUT}_{h_2}) \\times (1 - \\text{OUT}_{h_2})"),
+                                (C3, 85, "= i1 \\times (out_{h2}) \\times (1 - out_{h2})")):
         a.formula(seed, line, snippet, "∂E_total/∂w2",
                   q("i1") * q("out_h2") * (1 - q("out_h2")) * q("∂E_total/∂out_h2"))
     a.formula(M, 519, "\\frac{2 \\text{out}_{H_2}}{2 \\text{out}_{H_2}} = ", "∂E_total/∂out_h2",
@@ -291,10 +306,12 @@ def mazur_records(a):
               + q("∂net_o2/∂out_h2") * q("∂out_o2/∂net_o2") * q("∂E_o2/∂out_o2"),
               note="structure: the o1 path starts with ∂net_O2/∂out_H2 (w_8) where ∂net_O1/∂out_H2 (w_6) "
                    "belongs (the left side, ∂out_H2/∂out_H2, is a slip of the pen for ∂E_total/∂out_H2)")
-    a.formula(M, 525, "= W_1 \\times (\\text{out}_{O_1})", "∂E_total/∂out_h2",
+    a.formula(M, 525, "= W_1 \\times (\\text{out}_{O_1}) \\times (1 - \\text{out}_{O_1})", "∂E_total/∂out_h2",
               q("w1") * q("out_o1") * (1 - q("out_o1")) * -(0.01 - q("out_o1"))
               + (1 - q("w1")) * q("out_o2") * (1 - q("out_o2")) * -(0.99 - q("out_o2")),
               note="structure: W_1 and (1 − W_1) (lines 525-529) where w_6 and w_8 belong")
+    a.formula(M, 529, None, "∂E_o2/∂out_h2", (1 - q("w1")) * q("out_o2") * (1 - q("out_o2")) * -(0.99 - q("out_o2")),
+              note="structure: (1 − W_1) where ∂net_o2/∂out_h2 = w_8 belongs")
     a.formula(M, 533, "\\frac{\\partial \\text{net}_{h_1}}{\\partial w_3}", "∂net_h1/∂w3", q("i2"),
               note="∂net_h1/∂w_3 is i_2 in destination numbering (w_3: i2→h1); in the forward pass's numbering "
                    "w_3 feeds h2 and this factor is 0")
@@ -310,10 +327,16 @@ def mazur_records(a):
               * q("∂E_o1/∂out_h1") * q("∂E_o1/∂out_h2"))
     a.claim(M, 584, "= \\frac{1}{2} \\times 1", "∂net_h1/∂b1", "1/2",
             note="b_1 feeds net_h1 with coefficient 1 (the shared bias is not split between h1 and h2)")
+    a.formula(M, 587, "\\therefore (h_{1,2}) \\cdot (1 - \\text{out}_{h_{1,2}})", "∂out_h1/∂net_h1",
+              q("out_h1") * (1 - q("out_h1")), note="h_{1,2} read as out_h1 (and out_h2)")
+    a.formula(M, 589, None, "∂E_o1/∂b1", 0.5 * 1 * q("∂out_h1/∂net_h1") * q("∂out_h2/∂net_h2")
+              * q("∂E_o1/∂out_h1") * q("∂E_o1/∂out_h2"),
+              note="structure: lines 584-591 evaluate line 582's product (the paths through h1 and h2 "
+                   "multiplied) with line 584's 1/2 × 1 for the two ∂net/∂b_1")
     for seed, line, snippet in ((M, 599, "= \\frac{\\partial E_1}{\\partial b_2} + \\frac{\\partial E_2}"),
                                 (C3, 127, "= \\frac{\\partial E_1}{\\partial b_2} + \\frac{\\partial E_2}")):
         a.formula(seed, line, snippet, "∂E_total/∂b2", q("∂E_o1/∂b2") + q("∂E_o2/∂b2"))
-    for seed, line, snippet in ((M, 607, "= 1 \\times (\\text{out}_{0,i})"), (C3, 132, "&= 1 \\times (out_{o1})")):
+    for seed, line, snippet in ((M, 607, "= 1 \\times (\\text{out}_{0,i})"), (C3, 132, "&= 1 \\times (out_{o1}) \\times (1 - out_{o1})")):
         a.formula(seed, line, snippet, "∂E_o1/∂b2", 1 * q("out_o1") * (1 - q("out_o1")) * -(0.01 - q("out_o1")))
     a.formula(M, 607, "= 1 \\times (\\text{out}_{0,i})", "∂E_o2/∂b2",
               1 * q("out_o2") * (1 - q("out_o2")) * -(0.99 - q("out_o2")), note="for i = 2")
