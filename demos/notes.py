@@ -410,6 +410,30 @@ def truth_table_records(a):
                 cell(seed, top + 1 + k, f"{name}[{k}]", text)
         for k, text in enumerate(["0.51", "0.49"]):
             cell(seed, top + 1 + k, f"PRED[{k}]", text, root=pred[k])
+    # 000 repeats HA x OW => RNO three times (lines 347-349, 417-419, 513-515)
+    for top in (347, 417, 513):
+        for j, text in enumerate(["-0.02", "-0.03", "0.03"]):
+            cell(T0, top + j, f"HA[{j}]", text)
+            for k, w in enumerate(truth_table.NOTES_WEIGHTS["OW"][j]):
+                a.given(T0, top + j, None, f"OW[{j}][{k}]", w, params[f"OW[{j}][{k}]"][0].data,
+                        cause="the output weights, as in the forward table")
+        for k, text in enumerate(["0.00", "-0.00"]):
+            cell(T0, top + 1 + k, f"RNO[{k}]", text)
+    # the embeddings repeated under GRAD EMBEDDINGS, and "the first embedding [ 0.01, 0.03 ]"
+    for seed, top, first in ((T1, 83, 86), (T0, 88, 91)):
+        for t, row in enumerate(truth_table.NOTES_WEIGHTS["EMBEDDINGS"]):
+            for d, text in enumerate(row):
+                a.given(seed, top + t, None, f"C[{t}][{d}]", text, params[f"C[{t}][{d}]"][0].data,
+                        cause="the embeddings, as in the forward table")
+                if t == 0:
+                    a.given(seed, first, None, f"C[0][{d}]", text, params[f"C[0][{d}]"][0].data,
+                            cause="False's embedding, as in the forward table")
+    # TRANS(WH): HW transposed, row N(j+1) is hidden neuron j's weights (001 lines 35-37, 000 lines 78-80)
+    for seed, top in ((T1, 35), (T0, 78)):
+        for j in range(3):
+            for i, row in enumerate(truth_table.NOTES_WEIGHTS["HW"]):
+                a.given(seed, top + j, None, f"HW[{i}][{j}]", row[j], params[f"HW[{i}][{j}]"][0].data,
+                        cause=f"TRANS(WH) row N{j + 1}: the hidden weights transposed, as printed in the forward table")
     # the backward tables: (seed, first line of each column)
     g = lambda name: f"∂loss/∂{name}"
     for seed, err, dhis in ((T1, 36, 35), (T0, 59, 58)):
@@ -423,6 +447,8 @@ def truth_table_records(a):
             cell(seed, dhis + j, g(f"HA[{j}]"), d_his)
             cell(seed, dhis + j, f"∂HA[{j}]/∂HI[{j}]", d_t)
             cell(seed, dhis + j, g(f"HI[{j}]"), d_hi)
+    for j, text in enumerate(["0.01", "0.03", "-0.02"]):
+        cell(T0, 78 + j, g(f"HI[{j}]"), text)
     for seed, top in ((T1, 35), (T0, 78)):  # dIL = TRANS(WH) · dHI
         for i, text in enumerate(["0.00", "-0.00", "0.00", "0.00"]):
             cell(seed, top + i, g(f"IL[{i}]"), text)
@@ -437,6 +463,22 @@ def truth_table_records(a):
             for j, text in enumerate(["0.00", "0.00", "-0.00"]):
                 cell(seed, top + k, g(f"OW[{j}][{k}]"), text, prefer=f"∂loss/∂HW[{k}][{j}]",
                      note="the block repeats dWH's 0.00, 0.00, -0.00 pattern (its 4 x 3 shape too)")
+        for j, text in enumerate(["-0.02", "-0.03", "0.03"]):  # the ha column
+            cell(seed, top + j, f"HA[{j}]", text)
+        for k, text in enumerate(["-0.49", "0.49"]):  # the ErrS column
+            cell(seed, top + 1 + k, g(f"RAW[{k}]"), text)
+        for r in (2, 3):  # rows with no output behind them
+            for j, text in enumerate(["0.00", "0.00", "-0.00"]):
+                dwh = claim_value(loss, g(f"HW[{r}][{j}]"))
+                a.add(seed, top + r, None, f"dWO[{r}][{j}]", text, "(none: dWO is 2 x 3)", "wrong", ["shape"],
+                      f"shape: dWO has one row per output (2); this row {r + 1} is dWH's row {r + 1} "
+                      f"(∂loss/∂HW[{r}][{j}] = {dwh:.2g}, which the printed {text} "
+                      f"{'matches' if agreement(text, dwh) else 'does not match either'})")
+    for seed, top in ((T1, 62), (T0, 58)):  # the IL column beside dWH
+        for i, text in enumerate(["0.01", "0.03", "0.01", "0.03"]):
+            cell(seed, top + i, f"IL[{i}]", text)
+    for j, text in enumerate(["0.01", "0.03", "-0.02"]):  # 001's dHI column beside dWH
+        cell(T1, 62 + j, g(f"HI[{j}]"), text)
     for seed, top in ((T1, 62), (T0, 58)):  # dWH = IL ⊗ dHI
         for i in range(4):
             for j, text in enumerate(["0.00", "0.00", "-0.00"]):
@@ -461,6 +503,21 @@ def truth_table_records(a):
     for seed, top in ((T1, 118),):
         for k, text in enumerate(["-0.49", "0.49"]):
             cell(seed, top + k, g(f"RAW[{k}]"), text)
+    # their PRED and REAL ("GRAD" in 001) columns: (seed, first line, REAL as printed, context, target)
+    for seed, top, real, context, target in ((T1, 118, ["1.00", "0.00"], (0, 0), 0), (T1, 126, ["0.00", "0.00"], (0, 0), 0),
+                                             (T0, 125, ["0.00", "1.00"], (0, 0), 0), (T0, 149, ["1.00", "0.00"], (0, 1), 0)):
+        pred_c = pred if context == (0, 0) else a._tt_graph(context, target)[2]
+        ctx = "" if context == (0, 0) else "context [0, 1]"
+        for k, text in enumerate(["0.51", "0.49"]):
+            if seed != T0 or top != 149:  # 000 line 149-150's PRED are recorded below with their context
+                a.claim(seed, top + k, None, f"PRED[{k}]", text, root=pred_c[k], note=ctx)
+            want = float(k == target)
+            ok = agreement(real[k], want)
+            a.add(seed, top + k, None, f"REAL[{k}]", real[k], want, ok or "wrong", [] if ok else ["target"],
+                  ctx if ok else f"target: the one-hot target of {'false & false' if context == (0, 0) else 'false & true'} "
+                                f"= false is 1.00 on FALSE, 0.00 on TRUE")
+    a.add(T0, 139, "0% of the the time you should respond with false", "REAL[0]", "0.00", 1.0, "wrong", ["target"],
+          "target: false & false = false, so REAL is 1.00 on FALSE")
     loss_true = a._tt_graph((0, 0), 1)[0]
     for k, text in enumerate(["0.51", "-0.51"]):
         item = check(loss, {g(f"RAW[{k}]"): text}).items[0]
@@ -501,6 +558,11 @@ def truth_table_records(a):
                       f"the notes' own arithmetic on their printed 2-decimal ErrS and HA: {errs[k]} × {ha[j]} = "
                       f"{product:.4f}; from the weights the engine has ErrS {claim_value(loss, g(f'RAW[{k}]')):.4f}"
                       f" and HA {a.tt_nodes['HA'][j].data:.4f}")
+    for top in (359, 441):
+        for k, text in enumerate(errs):
+            cell(T0, top + k, g(f"RAW[{k}]"), text)
+        for j, text in enumerate(ha):
+            cell(T0, top + j, f"HA[{j}]", text)
     a.formula(T0, 524, "-0.02 * -0.04 + -0.03 * -0.05 + 0.03 * -0.01", "RNO[0]",
               -0.02 * -0.04 + -0.03 * -0.05 + 0.03 * -0.01, root=loss)
 
@@ -517,6 +579,9 @@ def next_word_records(a):
     for i, w in enumerate(words):
         a.given(T0, 203 + i, None, f"PRED[{w}]", pred[i], math.exp(logits[i].data))
         a.given(T0, 215 + i, None, f"REAL[{w}]", real[i], float(w == "go"))
+        a.given(T0, 215 + i, None, f"PRED[{w}]", pred[i], math.exp(logits[i].data), cause="as on line 203")
+        a.given(T0, 229 + i, None, f"PRED[{w}]", pred[i], math.exp(logits[i].data), cause="as on line 203")
+        a.given(T0, 229 + i, None, f"REAL[{w}]", real[i], float(w == "go"), cause="as on line 215")
         step = lr * grad[w]
         as_written = float(pred[i]) - float(real[i]) * lr
         ok = agreement(as_written, step)
@@ -528,8 +593,11 @@ def next_word_records(a):
         a.add(T0, 243 + i, None, f"lR·∂loss/∂{w}", text, step, agreement(text, step) or "wrong")
         bias, after = ["0.42", "0.15", "0.1", "0.01"][i], ["0.22", "0.5", "0.0", "-0.015"][i]
         a.given(T0, 260 + i, None, f"bias[{w}]", bias, float(bias), cause="an example bias")
-        a.add(T0, 271 + i, None, f"bias[{w}]+", after, float(bias) - step, agreement(after, float(bias) - step) or "wrong")
+        a.add(T0, 260 + i, None, f"lR·∂loss/∂{w}", text, step, agreement(text, step) or "wrong")
+        a.add(T0, 271 + i, f"{bias} - {text} = {after}", f"bias[{w}]+", after, float(bias) - step, agreement(after, float(bias) - step) or "wrong")
     a.given(T0, 238, "the learning rate is 0.5", "lr", "0.5", lr)
+    a.add(T0, 252, "the `-0.35` applied to go", "lR·∂loss/∂go", "-0.35", lr * grad["go"],
+          agreement("-0.35", lr * grad["go"]) or "wrong")
 
 
 def calculus_records(a):

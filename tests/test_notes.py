@@ -3,6 +3,8 @@ known verdict, every engine value is the engine's (recomputed here by claim_valu
 lines, and the notes' best-known slips get their named cause."""
 
 import json
+import re
+from collections import Counter
 import os
 
 import pytest
@@ -71,3 +73,77 @@ def test_missing_seeds_is_one_clear_line(tmp_path, capsys):
     assert notes.main(["--seeds", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "not found" in err and "--seeds" in err and "Traceback" not in err
+
+
+# Numbers in the notes that are not values to check, each with its reason: (seed or None for all, lines or
+# None for all, regex of the text to leave out). Anything else that reads as a number must be some record's
+# written number, or lie in the quote of a record that quotes part of its line or evaluates its formula.
+_NUMBER = re.compile(r"(?<![\w.^\-])(?<!\w\[)(?<!_\{)(?<!\^\{)-?(?:\d+(?:[.,]\d+)?|\.\d+)(?!\w)")
+EXEMPT = [
+    # numbered steps of a list, and the circled step marks ①②③ (written \textcircled{1} or (3))
+    (None, None, r"^\s*\d\.\s"),
+    (notes.M, None, r"\\textcircled\{\d\}"),
+    (notes.C3, [75], r"\(3\)"),
+    # '2' opening a derivative: the transcription reads the handwritten ∂ as 2 (\frac{2 E_1}{2 out})
+    (None, None, r"\{2(?=\s*[A-Za-z\\^])"),
+    # index pairs: h_{1,2} is "h_1 and h_2"
+    (notes.M, [587], r"_\{1,2\}"),
+    # the page's date stamps (11, 11/1), no value
+    (notes.M, [23, 156], r"^\s*11(/1)?\s*$"),
+    # token indices: "0 represents false", contexts [0,0], [ 0, 1 ], and the dimension/input indices of dIL
+    (None, [107, 111, 113, 117, 142, 167], r"\b0 represents|\[ ?0, ?[01] ?\]"),
+    (notes.T0, [95, 96, 97, 98], r"Dimension \d, Input 0"),
+    # the row label O2 written 02, a count of vectors, the plot's label (6) for line 460's constant
+    (notes.T0, [360, 442], r"^02(?= \[)"),
+    (notes.T0, [375], r"we have 2 vectors"),
+    (notes.T0, [490], r"\(6\)"),
+    # the expression being differentiated, d(...): its derivative is the record
+    (notes.T0, [458, 459, 460, 461], r"^\s*d\([^)]*\)"),
+    # a URL; the indices and index lists of 000's explanation of RNO[i] = sum_k HA[k] OW[k, i]
+    (notes.T0, [494], r"https?://\S+"),
+    (notes.T0, [523, 559], r"\w\[\d, \d\]"),
+    (notes.T0, [527], r"row 0|\[0, 1, 2\]"),
+    (notes.T0, [544], r"neuron `2` to output `1`"),
+    (notes.T0, [557], r"output 1 \("),
+]
+
+
+def _numbers(text):
+    out = []
+    for token in _NUMBER.findall(text):
+        sign, digits = ("-", token[1:]) if token.startswith("-") else ("", token)
+        digits = digits.replace(",", ".")  # the notes' decimal comma (0,5)
+        out.append(sign + ("0" + digits if digits.startswith(".") else digits))
+    return out
+
+
+def uncovered(records, lines):
+    """{(seed, line): Counter of numbers no record covers}: `lines` maps a seed to its list of lines."""
+    covered = {}
+    for r in records:
+        whole = " ".join(lines[r["seed"]][r["line"] - 1].split())
+        c = Counter(_numbers(str(r["written"])))
+        if r["quote"] != whole or not set(c) <= set(_numbers(whole)):
+            c |= Counter(_numbers(r["quote"]))  # a part of the line, or a formula's value: its quote
+        covered[r["seed"], r["line"]] = covered.get((r["seed"], r["line"]), Counter()) + c
+    out = {}
+    for seed, text in lines.items():
+        for n, line in enumerate(text, 1):
+            for s, where, pattern in EXEMPT:
+                if s in (None, seed) and (where is None or n in where):
+                    line = re.sub(pattern, " ", line)
+            left = Counter(_numbers(line)) - covered.get((seed, n), Counter())
+            if left:
+                out[seed, n] = left
+    return out
+
+
+def test_every_number_of_the_notes_is_in_a_record(records):
+    missing = uncovered(records, notes.Audit().lines)
+    assert not missing, "\n".join(f"{s} line {n}: {dict(c)}" for (s, n), c in sorted(missing.items()))
+
+
+def test_the_scan_sees_a_number_that_no_record_covers(records):
+    lines = {k: list(v) for k, v in notes.Audit().lines.items()}
+    lines[notes.T1][20] += " 0.25"  # a number added to the text of line 21
+    assert uncovered(records, lines) == {(notes.T1, 21): Counter({"0.25": 1})}
