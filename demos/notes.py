@@ -10,7 +10,8 @@ the notes') against the quantity it claims to be. Each record says:
     seed, line, quote      where the number is (the line's text, or the part of it that is checked)
     claim                  what it is checked as (a node label, ∂A/∂B, w+, or a shape)
     written                the notes' number (a formula: its value as written)
-    engine                 the engine's value (a float; a shape is a str "32 x 3 x 3")
+    engine                 the engine's value (a float; a str for a shape, "32 x 3 x 3", or an entry that
+                           does not exist, "(none: dWO is 2 x 3)")
     verdict                given | correct | truncated | rounding | wrong
     kinds                  the slips that reproduce it (explain.check's catalogue), or one of
                            structure (a formula of the wrong form), target (the one-hot contradicts the text),
