@@ -59,16 +59,7 @@ def gradcheck(f, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
     does not return a Value; ValueError when `inputs` is empty, an input is not finite, `eps` is not
     finite and > 0, or `atol` / `rtol` is not finite and >= 0. Errors raised by `f` itself propagate.
     """
-    xs = _check_args("gradcheck", f, inputs, eps)
-    if not xs:
-        raise ValueError("gradcheck: needs at least one input")
-    _check_scalar("gradcheck", "atol", atol, "a finite number >= 0", lambda t: t >= 0)
-    _check_scalar("gradcheck", "rtol", rtol, "a finite number >= 0", lambda t: t >= 0)
-
-    leaves = [Value(x) for x in xs]
-    out = f(*leaves)
-    if not isinstance(out, Value):
-        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__} {out!r}")
+    xs, leaves, out = _prepare("gradcheck", f, inputs, eps, atol, rtol)
     analytic, second = _backward_twice(out, leaves)
     numeric = _central_differences(f, xs, eps)
 
@@ -95,6 +86,20 @@ def gradcheck(f, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
     return True
 
 
+def _prepare(name, f, inputs, eps, atol, rtol):
+    """The checks `gradcheck` and `gradgradcheck` share, then `f` on fresh leaves: (xs, leaves, out)."""
+    xs = _check_args(name, f, inputs, eps)
+    if not xs:
+        raise ValueError(f"{name}: needs at least one input")
+    _check_scalar(name, "atol", atol, "a finite number >= 0", lambda t: t >= 0)
+    _check_scalar(name, "rtol", rtol, "a finite number >= 0", lambda t: t >= 0)
+    leaves = [Value(x) for x in xs]
+    out = f(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(f"{name}: f must return a Value, got {type(out).__name__} {out!r}")
+    return xs, leaves, out
+
+
 def gradgradcheck(f, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     """Check the second derivatives of `f` at `inputs` (the Hessian, from `grad` with ``create_graph=True``)
     against central differences of the engine's gradient, as ``torch.autograd.gradgradcheck`` checks
@@ -106,15 +111,7 @@ def gradgradcheck(f, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=
     GradcheckError naming each failing (i, j) with both values, or returns False with
     ``raise_exception=False``. Raises TypeError and ValueError as `gradcheck`; no ``grad`` of a Value `f`
     reads is changed."""
-    xs = _check_args("gradgradcheck", f, inputs, eps)
-    if not xs:
-        raise ValueError("gradgradcheck: needs at least one input")
-    _check_scalar("gradgradcheck", "atol", atol, "a finite number >= 0", lambda t: t >= 0)
-    _check_scalar("gradgradcheck", "rtol", rtol, "a finite number >= 0", lambda t: t >= 0)
-    leaves = [Value(x) for x in xs]
-    out = f(*leaves)
-    if not isinstance(out, Value):
-        raise TypeError(f"gradgradcheck: f must return a Value, got {type(out).__name__} {out!r}")
+    xs, leaves, out = _prepare("gradgradcheck", f, inputs, eps, atol, rtol)
     analytic = hessian(out, leaves)
     numeric = numerical_hessian(f, xs, eps)
     problems = []
