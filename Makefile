@@ -1,7 +1,7 @@
 # Every target works on a fresh machine: it first runs scripts/bootstrap.py, which installs Graphviz's dot
-# when it can (and says how when it cannot), and builds a virtual environment in .venv with the package and
-# all its extras (rebuilt when it was made by another interpreter or left half-installed). PYTHON picks
-# the interpreter (make PYTHON=python3.12); ARGS passes options to a demo.
+# (and for `make test` Chromium) when it can (and says how when it cannot), and builds a virtual environment
+# in .venv with the package and all its extras (rebuilt when it was made by another interpreter or left
+# half-installed). PYTHON picks the interpreter (make PYTHON=python3.12); ARGS passes options to a demo.
 PYTHON ?=
 BIN := .venv/bin
 
@@ -9,10 +9,14 @@ BIN := .venv/bin
 
 ARGS ?=
 
-setup:
-	@$(or $(PYTHON),python3) scripts/bootstrap.py $(if $(PYTHON),--python $(PYTHON))
+BOOTSTRAP = @$(or $(PYTHON),python3) scripts/bootstrap.py $(if $(PYTHON),--python $(PYTHON))
 
-test: setup
+setup:
+	$(BOOTSTRAP)
+
+# The test target also installs Chromium, for the browser tests of viz.backward_page (tests/test_page.py).
+test:
+	$(BOOTSTRAP) --chromium
 	$(BIN)/python -m pytest
 
 mazur: setup

@@ -2,7 +2,8 @@
 pass); the notes' network's page is driven in a real headless Chromium by Playwright.
 
 The browser tests take conftest's `browser` fixture: skipped, saying how to install Chromium, when it is not on
-PATH, and failed instead under CI. Every test that writes a page takes the `dot` fixture (the SVG is dot's)."""
+PATH, and failed instead under CI (so they ask for it before the page is written). Every test that writes a page
+takes the `dot` fixture (the SVG is dot's)."""
 
 import re
 
@@ -59,7 +60,7 @@ def visible_edge_labels(tab, cls):
 
 
 # ---- in the browser ------------------------------------------------------------------------------------------
-def test_mazur_page_steps_to_backwards_grads_and_back(mazur_page, open_page):
+def test_mazur_page_steps_to_backwards_grads_and_back(open_page, mazur_page):
     path, p, nodes = mazur_page
     root = nodes["E_total"]
     n = len(trace_backward(root))
@@ -103,7 +104,7 @@ def test_mazur_page_steps_to_backwards_grads_and_back(mazur_page, open_page):
     assert problems == []
 
 
-def test_play_runs_steps_by_itself_and_pauses(mazur_page, open_page):
+def test_play_runs_steps_by_itself_and_pauses(open_page, mazur_page):
     tab, problems = open_page(mazur_page[0])
     tab.click("#play")
     assert tab.text_content("#play") == "pause"
@@ -116,7 +117,7 @@ def test_play_runs_steps_by_itself_and_pauses(mazur_page, open_page):
     assert problems == []
 
 
-def test_forward_page_fills_in_data_node_by_node(tmp_path, open_page):
+def test_forward_page_fills_in_data_node_by_node(open_page, tmp_path):
     p = mazur.make_params()
     nodes = mazur.forward(p)
     computed = [(f"v{i}", v) for i, v in enumerate(topological_order(nodes["E_total"])) if v.parents]
