@@ -5,7 +5,7 @@
 PYTHON ?=
 BIN := .venv/bin
 
-.PHONY: setup test mazur truth-table makemore bench clean
+.PHONY: setup test mazur truth-table makemore moons bench clean
 
 ARGS ?=
 
@@ -27,6 +27,9 @@ truth-table: setup
 
 makemore: setup
 	$(BIN)/python demos/makemore.py $(ARGS)
+
+moons: setup
+	$(BIN)/python demos/moons.py $(ARGS)
 
 bench: setup
 	$(BIN)/python -m benchmarks.run
