@@ -1,5 +1,5 @@
-"""What the demos' command lines share: the terminal's width, prose wrapped to it, and the `--graph PATH` and
-`--page PATH` options.
+"""What the demos' command lines share: the terminal's width, prose wrapped to it, and the `--graph PATH`,
+`--page PATH` and PNG path options.
 
 Each demo's output fits `terminal_width()` columns: tables keep the notes' wide layout when there is room
 and are stacked otherwise, and prose is wrapped with `wrap`.
@@ -59,6 +59,17 @@ def page_path(text):
         text += ".html"
     elif suffix.lower() not in (".html", ".htm"):
         raise argparse.ArgumentTypeError(f"{text!r}: the page is HTML; give a name ending in .html")
+    if folder and not os.path.isdir(folder):
+        raise argparse.ArgumentTypeError(f"{text!r}: folder {folder!r} does not exist")
+    return text
+
+
+def png_path(text):
+    """argparse type of a PNG picture's path (``--png``, ``--plot``): rejects (one-line argparse error, before
+    any work) a name not ending in .png and a folder that does not exist."""
+    folder = os.path.dirname(text)
+    if not text.lower().endswith(".png"):
+        raise argparse.ArgumentTypeError(f"{text!r}: the picture is a PNG; give a name ending in .png")
     if folder and not os.path.isdir(folder):
         raise argparse.ArgumentTypeError(f"{text!r}: folder {folder!r} does not exist")
     return text

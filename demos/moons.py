@@ -27,7 +27,7 @@ from micrograd_lite import MLP, SGD, Value, no_grad
 
 if not __package__:  # run as a script (python demos/moons.py): make `demos` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from demos.cli import terminal_width, wrap  # noqa: E402
+from demos.cli import png_path, terminal_width, wrap  # noqa: E402
 
 SEED = 1337      # micrograd's notebook: np.random.seed(1337); random.seed(1337)
 POINTS = 100
@@ -137,15 +137,6 @@ def write_png(model, X, y, path):
         plt.close(fig)
 
 
-def _png_path(text):
-    folder = os.path.dirname(text)
-    if not text.lower().endswith(".png"):
-        raise argparse.ArgumentTypeError(f"{text!r}: the picture is a PNG; give a name ending in .png")
-    if folder and not os.path.isdir(folder):
-        raise argparse.ArgumentTypeError(f"{text!r}: folder {folder!r} does not exist")
-    return text
-
-
 def _at_least(minimum):
     def parse(text):
         try:
@@ -164,7 +155,7 @@ def main(argv=None):
     ap.add_argument("--steps", type=_at_least(1), default=STEPS, help=f"SGD steps (default {STEPS})")
     ap.add_argument("--points", type=_at_least(2), default=POINTS, help=f"points of data (default {POINTS})")
     ap.add_argument("--seed", type=int, default=SEED, help=f"seed of the data and the weights (default {SEED})")
-    ap.add_argument("--png", type=_png_path, metavar="PATH", help="draw the decision boundary to this PNG")
+    ap.add_argument("--png", type=png_path, metavar="PATH", help="draw the decision boundary to this PNG")
     args = ap.parse_args(argv)
     width = terminal_width()
     try:
