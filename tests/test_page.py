@@ -214,3 +214,14 @@ def test_truth_table_page_option_writes_the_examples_page(tmp_path, monkeypatch,
     text = (tmp_path / "tt.html").read_text(encoding="utf-8")
     assert "backward() from " in text and "<svg" in text
     assert [p.name for p in tmp_path.iterdir()] == ["tt.html"]
+
+
+def test_a_dot_that_gives_no_svg_is_named(tmp_path, monkeypatch):
+    (tmp_path / "bin").mkdir()
+    fake = tmp_path / "bin" / "dot"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    with pytest.raises(RuntimeError, match="^backward_page: Graphviz's dot gave no SVG"):
+        viz.backward_page(Value(1.0) * 2, tmp_path / "p.html")
+    assert not (tmp_path / "p.html").exists()

@@ -139,9 +139,9 @@ def backward_page(root, path, mode="backward", *, title=None, rankdir="LR", para
 
     Raises TypeError when `root` is not a Value, ValueError for an unknown `mode` or a `root` with no parents
     (a leaf: there is nothing to step through), FileNotFoundError when the folder of `path` does not exist,
-    and whatever `draw_dot` raises (`GraphTooLargeError` past `max_nodes` Values) or
-    `viz.GraphvizNotFoundError` when ``dot`` is missing. The file is written only once everything has
-    succeeded, so on any error an existing file at `path` is left untouched.
+    whatever `draw_dot` raises (`GraphTooLargeError` past `max_nodes` Values), `viz.GraphvizNotFoundError`
+    when ``dot`` is missing, and RuntimeError when it gives no SVG. The file is written only once everything
+    has succeeded, so on any error an existing file at `path` is left untouched.
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_page: root must be a Value, got {type(root).__name__} {root!r}")
@@ -169,6 +169,9 @@ def backward_page(root, path, mode="backward", *, title=None, rankdir="LR", para
         graph = draw_dot(root, rankdir=rankdir, params=params, max_nodes=max_nodes, show_grad=False)
         heading = title or f"The forward pass to {trace.names[root]}, step by step"
     svg = pipe(graph, "svg", "backward_page").decode("utf-8")
+    if "<svg" not in svg:
+        raise RuntimeError(f"backward_page: Graphviz's dot gave no SVG (its output starts {svg[:80]!r}); "
+                           f"check that `dot -Tsvg` works")
     svg = svg[svg.index("<svg"):]  # drop the XML declaration and doctype: the SVG is inlined in HTML
     text = _html(heading, svg, {**page, "interval": PLAY_INTERVAL_MS})
     with open(name, "w", encoding="utf-8") as f:
