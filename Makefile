@@ -1,18 +1,22 @@
 # Every target works on a fresh machine: it first runs scripts/bootstrap.py, which installs Graphviz's dot
-# when it can (and says how when it cannot), and builds a virtual environment in .venv with the package and
-# all its extras (rebuilt when it was made by another interpreter or left half-installed). PYTHON picks
-# the interpreter (make PYTHON=python3.12); ARGS passes options to a demo.
+# (and for `make test` Chromium) when it can (and says how when it cannot), and builds a virtual environment
+# in .venv with the package and all its extras (rebuilt when it was made by another interpreter or left
+# half-installed). PYTHON picks the interpreter (make PYTHON=python3.12); ARGS passes options to a demo.
 PYTHON ?=
 BIN := .venv/bin
 
-.PHONY: setup test mazur truth-table makemore bench clean
+.PHONY: setup test mazur truth-table makemore moons bench clean
 
 ARGS ?=
 
-setup:
-	@$(or $(PYTHON),python3) scripts/bootstrap.py $(if $(PYTHON),--python $(PYTHON))
+BOOTSTRAP = @$(or $(PYTHON),python3) scripts/bootstrap.py $(if $(PYTHON),--python $(PYTHON))
 
-test: setup
+setup:
+	$(BOOTSTRAP)
+
+# The test target also installs Chromium, for the browser tests of viz.backward_page (tests/test_page.py).
+test:
+	$(BOOTSTRAP) --chromium
 	$(BIN)/python -m pytest
 
 mazur: setup
@@ -23,6 +27,9 @@ truth-table: setup
 
 makemore: setup
 	$(BIN)/python demos/makemore.py $(ARGS)
+
+moons: setup
+	$(BIN)/python demos/moons.py $(ARGS)
 
 bench: setup
 	$(BIN)/python -m benchmarks.run

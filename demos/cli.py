@@ -1,4 +1,5 @@
-"""What the demos' command lines share: the terminal's width, prose wrapped to it, and the `--graph PATH` option.
+"""What the demos' command lines share: the terminal's width, prose wrapped to it, and the `--graph PATH`,
+`--page PATH` and PNG path options.
 
 Each demo's output fits `terminal_width()` columns: tables keep the notes' wide layout when there is room
 and are stacked otherwise, and prose is wrapped with `wrap`.
@@ -45,6 +46,51 @@ def graph_path(text):
     if folder and not os.path.isdir(folder):
         raise argparse.ArgumentTypeError(f"{text!r}: folder {folder!r} does not exist")
     return text
+
+
+def page_path(text):
+    """argparse type of ``--page PATH``: the path, '.html' appended when it has no suffix. Rejects (one-line
+    argparse error, before any work) a suffix other than .html or .htm and a folder that does not exist."""
+    folder, name = os.path.split(text)
+    suffix = os.path.splitext(name)[1]
+    if not name:
+        raise argparse.ArgumentTypeError(f"{text!r} names a folder; give a file name such as backward.html")
+    if not suffix:
+        text += ".html"
+    elif suffix.lower() not in (".html", ".htm"):
+        raise argparse.ArgumentTypeError(f"{text!r}: the page is HTML; give a name ending in .html")
+    if folder and not os.path.isdir(folder):
+        raise argparse.ArgumentTypeError(f"{text!r}: folder {folder!r} does not exist")
+    return text
+
+
+def png_path(text):
+    """argparse type of a PNG picture's path (``--png``, ``--plot``): rejects (one-line argparse error, before
+    any work) a name not ending in .png and a folder that does not exist."""
+    folder = os.path.dirname(text)
+    if not text.lower().endswith(".png"):
+        raise argparse.ArgumentTypeError(f"{text!r}: the picture is a PNG; give a name ending in .png")
+    if folder and not os.path.isdir(folder):
+        raise argparse.ArgumentTypeError(f"{text!r}: folder {folder!r} does not exist")
+    return text
+
+
+def write_page(root, path, params=None):
+    """``--page``: write `viz.backward_page` of `root` (a Value) to `path`, `params` (Values) filled blue.
+    Returns a line saying where and how to use it, or why nothing was written (no graphviz package, no
+    `dot` program, an unwritable path); the page is optional, so nothing is raised."""
+    try:
+        import viz  # needs the graphviz package (the `viz` extra); the rest of the demo does not
+    except ImportError as exc:
+        return f"Page not written: {exc}"
+    try:
+        viz.backward_page(root, path, params=params)
+    except viz.GraphvizNotFoundError as exc:
+        return f"Page not written: {exc}"
+    except OSError as exc:
+        return f"Page not written: {path}: {exc.strerror}"
+    return (f"Page: wrote {path}; open it in a browser (no server needed) and press step (or →) to run "
+            f"backward() one closure at a time")
 
 
 def table(rows, headers, width=None):

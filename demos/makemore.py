@@ -12,7 +12,8 @@ lower-cased and de-duplicated; ``--data PATH`` reads any file of one name per li
 names.txt. Split 80/10/10 by names after one ``shuffle`` by ``random.Random(42)``, as makemore does.
 
 Prints the data, two baselines on the same split (uniform: ln 27; the counting bigram model with add-one
-smoothing), the MLP's train and dev loss after training, and 20 sampled names. The test split is held out
+smoothing), the MLP's train and dev loss after training, and 20 sampled names; ``--plot loss.png`` draws the
+loss curve (matplotlib, the `demos` extra). The test split is held out
 and never evaluated. Run: ``python demos/makemore.py`` (``--help`` for options).
 """
 
@@ -34,7 +35,7 @@ from micrograd_lite import SGD, Embedding, Layer, Module, Value, cross_entropy
 
 if not __package__:  # run as a script (python demos/makemore.py): make `demos` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from demos.cli import terminal_width, wrap  # noqa: E402
+from demos.cli import png_path, terminal_width, wrap  # noqa: E402
 
 VOCAB = "." + ascii_lowercase  # itos: index -> character; '.' is index 0
 stoi = {ch: i for i, ch in enumerate(VOCAB)}
@@ -437,9 +438,46 @@ def parse_args(argv=None):
     ap.add_argument("--decay-at", type=_fraction, default=0.75, metavar="FRACTION",
                     help="fraction of the steps after which lr drops tenfold (default %(default)s; the "
                          "lecture: 0.5)")
+    ap.add_argument("--plot", type=png_path, metavar="PATH",
+                    help="draw the loss curve (each batch's loss, its mean over 100 steps, the dev loss) to this PNG")
     ap.add_argument("--json", action="store_true", help="end with one JSON line of results")
     ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     return ap.parse_args(argv)
+
+
+def write_plot(batch_losses, dev_curve, path, window=100):
+    """Draw the loss curve to `path` (PNG, matplotlib's Agg backend): `batch_losses` (a list, one minibatch loss
+    per step, from step 1), their running mean over the last `window` steps, and `dev_curve` ((step, dev loss)
+    pairs) as points. Returns a line saying where, or why nothing was drawn (no matplotlib, the `demos` extra;
+    an unwritable path): the picture is optional, so nothing is raised."""
+    try:
+        import matplotlib
+    except ImportError:
+        return "Plot not drawn: matplotlib is not installed: pip install micrograd_lite[demos]"
+    matplotlib.use("Agg")  # no display needed
+    import matplotlib.pyplot as plt
+
+    steps = range(1, len(batch_losses) + 1)
+    running, total = [], 0.0
+    for i, x in enumerate(batch_losses):
+        total += x - (batch_losses[i - window] if i >= window else 0.0)
+        running.append(total / min(i + 1, window))
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    try:
+        ax.plot(steps, batch_losses, color="#9ecae1", linewidth=0.6, label="train: each batch's loss")
+        ax.plot(steps, running, color="#08519c", label=f"train: mean of the last {window} batches")
+        if dev_curve:
+            ax.plot(*zip(*dev_curve), "o-", color="#d62728", label="dev: whole split")
+        ax.set_xlabel("step")
+        ax.set_ylabel("cross-entropy (nats)")
+        ax.set_title("makemore MLP: loss")
+        ax.legend()
+        fig.savefig(path, format="png", dpi=100)
+    except OSError as exc:
+        return f"Plot not drawn: {path}: {exc.strerror}"
+    finally:
+        plt.close(fig)
+    return f"Plot: wrote {path} (train and dev loss by step)"
 
 
 def format_samples(names):
@@ -502,12 +540,15 @@ def main(argv=None):
 
     rng = random.Random(args.seed)
     start = time.perf_counter()
+    dev_curve = []  # (step, dev loss) at each evaluation, for --plot
+
+    def on_eval(step):
+        dev_curve.append((step, evaluate(model, Xdev, Ydev)))
+        return f"step {step:>7,}: dev loss {dev_curve[-1][1]:.4f} ({time.perf_counter() - start:.0f} s)"
     try:
-        (train_compiled if args.compile else train)(
+        batch_losses = (train_compiled if args.compile else train)(
               model, Xtr, Ytr, args.steps, args.lr, rng, progress=not args.no_progress, decay_at=args.decay_at,
-              eval_every=args.eval_every,
-              on_eval=lambda step: f"step {step:>7,}: dev loss {evaluate(model, Xdev, Ydev):.4f} "
-                                   f"({time.perf_counter() - start:.0f} s)")
+              eval_every=args.eval_every, on_eval=on_eval)
     except micrograd_lite.CompileError as e:
         sys.exit(f"makemore: --compile: {e}")
     seconds = time.perf_counter() - start
@@ -521,6 +562,8 @@ def main(argv=None):
     if args.save:
         micrograd_lite.save(model, args.save)
         print(f"saved to {args.save}")
+    if args.plot:
+        print(wrap(write_plot(batch_losses, dev_curve, args.plot), width, "  "))
     if args.json:
         print(json.dumps({"train_loss": train_loss, "dev_loss": dev_loss, "bigram_dev_loss": bigram_dev,
                           "steps": args.steps, "seconds": round(seconds, 3), "parameters": n_params}))

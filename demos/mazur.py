@@ -8,7 +8,9 @@ everywhere; E_total = sum 1/2 (target - out)^2; learning rate 0.5.
 Prints the forward pass, the ten gradients three ways (the engine's ``grad``, the hand-derived delta-rule
 formulas, the post's printed figures), one SGD step, and E_total over 10,000 steps; draws the network to
 mazur.svg with w1's two paths to E_total highlighted (needs Graphviz; ``--no-graph`` skips it).
-``--code`` prints the forward and backward pass as Python instead, ``--hessian`` the 10 x 10 Hessian.
+``--code`` prints the forward and backward pass as Python instead, ``--hessian`` the 10 x 10 Hessian;
+``--page mazur.html`` only writes a web page that steps through backward() at the initial weights
+(`viz.backward_page`).
 
 Run: ``python demos/mazur.py`` (``--help`` for options).
 """
@@ -22,7 +24,7 @@ from micrograd_lite.explain import backward_source, chain_rule, trace_backward
 
 if not __package__:  # run as a script (python demos/mazur.py): make `demos` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from demos.cli import graph_path, table, terminal_width, wrap  # noqa: E402
+from demos.cli import graph_path, page_path, table, terminal_width, wrap, write_page  # noqa: E402
 
 I1, I2 = 0.05, 0.10
 TARGET_O1, TARGET_O2 = 0.01, 0.99
@@ -251,6 +253,8 @@ def main(argv=None):
     ap.add_argument("--no-graph", action="store_true", help="do not draw the network")
     ap.add_argument("--trace", action="store_true",
                     help="print the backward pass step by step (explain.trace_backward) and stop")
+    ap.add_argument("--page", type=page_path, metavar="PATH",
+                    help="only write a web page (.html) stepping through backward() at the initial weights")
     ap.add_argument("--code", action="store_true",
                     help="only print the forward and backward pass as Python, one line per chain-rule term")
     ap.add_argument("--hessian", action="store_true",
@@ -259,6 +263,10 @@ def main(argv=None):
     if args.trace:
         print("backward() on the notes' network, closure by closure (∂E_total/∂node += upstream × local):")
         print(backward_trace())
+        return 0
+    if args.page:
+        p = make_params()
+        print(write_page(forward(p)["E_total"], args.page, params=p.values()))
         return 0
     if args.code or args.hessian:
         return print_code_or_hessian(args.code, args.hessian)

@@ -16,6 +16,9 @@ checks these cells against.
 Training stops once every context's PRED of the right answer is at least 0.9 (`MARGIN`), not at the first
 step with all four right: that step can leave an answer at PRED 0.51, right only just.
 
+``--page PATH`` also writes a web page that steps through backward() of that example's loss after training
+(`viz.backward_page`; the first context's when there is no ``--explain``).
+
 Run: ``python demos/truth_table.py --op xor --explain 1,1`` (``--help`` for options).
 """
 
@@ -32,7 +35,7 @@ from micrograd_lite.explain import local_derivatives
 
 if not __package__:  # run as a script (python demos/truth_table.py): make `demos` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from demos.cli import graph_path, terminal_width, wrap  # noqa: E402
+from demos.cli import graph_path, page_path, terminal_width, wrap, write_page  # noqa: E402
 
 TOKENS = ("False", "True")  # token index -> name; also output class index -> name
 SYMBOLS = ("xx", "--")      # the notes' names for the two embeddings
@@ -439,6 +442,8 @@ def main(argv=None):
     ap.add_argument("--graph", type=graph_path, default="truth_table.svg", metavar="PATH",
                     help="where to draw the example's graph: .svg, .png or .pdf (default truth_table.svg)")
     ap.add_argument("--no-graph", action="store_true", help="do not draw the graph")
+    ap.add_argument("--page", type=page_path, metavar="PATH",
+                    help="also write a web page (.html) stepping through backward() of that example's loss")
     ap.add_argument("--weights", choices=["random", "notes"], default="random",
                     help="start from random weights (--seed) or from the weights printed in the notes")
     args = ap.parse_args(argv)
@@ -502,9 +507,12 @@ def main(argv=None):
     if context:
         text, tb = explain(net, context, args.op, args.lr, args.decimals, width)
         print("\n=== AFTER TRAINING ===\n" + text)
-    if not args.no_graph:
+    if not args.no_graph or args.page:
         root = tb["root"] if context else example_tables(net, CONTEXTS[0], args.op)["root"]
+    if not args.no_graph:
         print(wrap(write_graph(root, args.graph), width, "  "))
+    if args.page:
+        print(wrap(write_page(root, args.page, params=net.parameters()), width, "  "))
     return 0 if correct == len(CONTEXTS) else 1
 
 

@@ -424,17 +424,19 @@ class BackwardTrace:
         return f"BackwardTrace({len(self.steps)} steps, root={self.names[self.root]!r})"
 
     def format(self, decimals=6):
-        """One block per step: the node, its op and upstream gradient, then one line per parent,
-        ``∂root/∂parent += ∂root/∂node × ∂node/∂parent = upstream × local = contribution  → running``."""
+        """One block per step (`format_step`), numbered from 1."""
+        return "\n".join(f"{i}. {self.format_step(s, decimals)}" for i, s in enumerate(self.steps, 1))
+
+    def format_step(self, step, decimals=6):
+        """One step (a `TraceStep` of this trace) as a str: the node, its op and upstream gradient, then one line
+        per parent, ``∂root/∂parent += ∂root/∂node × ∂node/∂parent = upstream × local = contribution  → running``."""
         num = lambda x: f"{x:.{decimals}f}" if x >= 0 else f"({x:.{decimals}f})"
-        r = self.names[self.root]
-        lines = []
-        for i, s in enumerate(self.steps, 1):
-            parents = ", ".join(e.name for e in s.edges)
-            lines.append(f"{i}. {s.name} = {s.op}({parents}):  ∂{r}/∂{s.name} = {num(s.upstream)}")
-            for e in s.edges:
-                lines.append(f"     ∂{r}/∂{e.name} += ∂{r}/∂{s.name} × ∂{s.name}/∂{e.name} = {num(s.upstream)} × "
-                             f"{num(e.local)} = {num(e.contribution)}  → {num(e.running)}")
+        r, s = self.names[self.root], step
+        parents = ", ".join(e.name for e in s.edges)
+        lines = [f"{s.name} = {s.op}({parents}):  ∂{r}/∂{s.name} = {num(s.upstream)}"]
+        for e in s.edges:
+            lines.append(f"     ∂{r}/∂{e.name} += ∂{r}/∂{s.name} × ∂{s.name}/∂{e.name} = {num(s.upstream)} × "
+                         f"{num(e.local)} = {num(e.contribution)}  → {num(e.running)}")
         return "\n".join(lines)
 
     __str__ = format

@@ -16,6 +16,10 @@ syntax error), in three steps:
    made by another interpreter, or whose python no longer runs, or left without a stamp by an interrupted
    or failed install, is deleted and built again; changed dependencies are reinstalled in place.
 
+`--chromium` (`make test` passes it) also installs Chromium the way step 1 installs Graphviz, `apt-get install
+chromium`, for the browser tests of viz.backward_page's page (tests/test_page.py); missing, those tests are
+skipped with the reason (under CI=true they fail). The other targets do not need it and do not install it.
+
 `--check` only says whether .venv would be kept (exit 0) or rebuilt and why (exit 1), changing nothing.
 """
 
@@ -38,6 +42,12 @@ GRAPHVIZ_INSTALL = [
     ("Debian/Ubuntu", "sudo apt-get install graphviz"),
     ("macOS", "brew install graphviz"),
     ("Windows", "the installer from https://graphviz.org/download/, then add its bin folder to PATH"),
+]
+# Playwright's own browser download is not used (it is not reachable everywhere): the system's Chromium is.
+CHROMIUM_INSTALL = [
+    ("Debian", "sudo apt-get install chromium"),
+    ("Ubuntu", "sudo apt-get install chromium-browser (or Chromium from https://www.chromium.org/getting-involved/download-chromium/)"),
+    ("macOS", "brew install --cask chromium, then link its binary onto PATH as chromium"),
 ]
 PYTHON_INSTALL = [
     ("Debian/Ubuntu", "sudo apt-get install python3 python3-venv (Debian 12 and Ubuntu 22.04 have 3.10 or later)"),
@@ -66,20 +76,50 @@ def how_to(title, rows):
 def ensure_graphviz():
     """Install Graphviz when `dot` is not on PATH and it can be done; otherwise print what is missing and how
     to install it. Returns True when `dot` is on PATH at the end. Never raises for a failed install."""
-    if shutil.which("dot"):
+    def install():
+        if sys.platform == "darwin" and shutil.which("brew"):
+            say("setup: installing Graphviz (dot) with Homebrew")
+            return _run_install([["brew", "install", "graphviz"]])
+        return apt_install(["graphviz"])
+    return _ensure_program(lambda: shutil.which("dot"), install, "Graphviz", "`dot` is", missing_dot_message)
+
+
+def chromium_path():
+    """Chromium's path on PATH (``chromium``, Debian's name, or ``chromium-browser``), or None."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def ensure_chromium():
+    """`make test` (``--chromium``): install Chromium, which only the page tests need (tests/test_page.py
+    drives viz.backward_page's HTML in it), when it is not on PATH and apt-get can; otherwise print what is
+    missing and how to install it. Returns True when it is on PATH at the end. Never raises."""
+    return _ensure_program(chromium_path, lambda: apt_install(["chromium"]), "Chromium",
+                           "neither `chromium` nor `chromium-browser` is", missing_chromium_message)
+
+
+def _ensure_program(find, install, name, not_found, missing_message):
+    """`find()` (a path or None) after `install()` (None on success, else why it failed) when needed; prints
+    `missing_message(why)` when it is still missing. Returns whether the program is there at the end."""
+    if find():
         return True
-    if sys.platform == "darwin" and shutil.which("brew"):
-        say("setup: installing Graphviz (dot) with Homebrew")
-        why = _run_install([["brew", "install", "graphviz"]])
-    else:
-        why = apt_install(["graphviz"])
-    if shutil.which("dot"):
-        say(f"setup: Graphviz installed ({shutil.which('dot')})")
+    why = install()
+    if find():
+        say(f"setup: {name} installed ({find()})")
         return True
     if why is None:
-        why = "the install finished but `dot` is still not on PATH (PATH=" + os.environ.get("PATH", "") + ")"
-    say(missing_dot_message(why))
+        why = f"the install finished but {not_found} still not on PATH (PATH=" + os.environ.get("PATH", "") + ")"
+    say(missing_message(why))
     return False
+
+
+def missing_chromium_message(why):
+    """What `setup --chromium` prints when Chromium is missing: `why`, how to install it, what still works."""
+    return "\n".join([
+        f"setup: Chromium is missing: {why}.",
+        how_to("Install it (the tests look for `chromium` or `chromium-browser` on PATH):", CHROMIUM_INSTALL),
+        "Setup goes on without it: only the browser tests of viz.backward_page's page need it; they are",
+        "skipped with this reason (under CI=true they fail).",
+    ])
 
 
 def missing_dot_message(why):
@@ -255,6 +295,8 @@ def main(argv=None):
     ap.add_argument("--python", help="the interpreter for .venv (default: python3, or python3.13 ... python3.10)")
     ap.add_argument("--venv", default=".venv", help="where the virtual environment goes (default .venv)")
     ap.add_argument("--check", action="store_true", help="only say whether .venv would be kept or rebuilt")
+    ap.add_argument("--chromium", action="store_true",
+                    help="also install Chromium when it is missing (make test: the page tests drive it)")
     args = ap.parse_args(argv)
     os.chdir(ROOT)
     try:
@@ -264,6 +306,8 @@ def main(argv=None):
             say(f"{action}: {reason}")
             return 0 if action == "keep" else 1
         ensure_graphviz()
+        if args.chromium:
+            ensure_chromium()
         if action != "keep":
             say(f"setup: {reason}")
             if action == "rebuild":

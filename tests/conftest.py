@@ -57,6 +57,40 @@ def dot():
     return path
 
 
+# Chromium's flags for the page tests: headless, and no network of its own (updates, sync, QUIC probes), so
+# a machine without network gives no error in the console.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def browser():
+    """A headless Chromium driven by Playwright for Python, for tests of viz.backward_page's HTML. It is the
+    system's Chromium (``chromium`` on PATH; `make setup` installs Debian's package when it can), not
+    Playwright's own download. Chromium or the playwright package missing: the test is skipped saying how
+    to install it, or fails under CI."""
+    reasons = []
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reasons.append("the playwright package is missing: pip install micrograd_lite[test]")
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        reasons.append("Chromium is not on PATH: Debian/Ubuntu `sudo apt-get install chromium` (make setup "
+                       "does it when it can), elsewhere install Chromium and put it on PATH")
+    if reasons:
+        reason = "; ".join(reasons)
+        if IN_CI:
+            pytest.fail(f"{reason} (CI is set: this is a failure here, not a skip)", pytrace=False)
+        pytest.skip(reason)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
 @pytest.fixture
 def parameter_bits():
     """``parameter_bits(module)``: each parameter's 8 IEEE-754 bytes, in order, to compare models bit for

@@ -317,6 +317,16 @@ def test_trace_backward_reads_as_the_notes_and_leaves_grads_alone(mazur_net):
         trace_backward(1.0)
 
 
+def test_format_step_is_one_block_of_format(mazur_net):
+    trace = trace_backward(mazur_net[1]["E_total"])
+    step = next(s for s in trace if s.name == "out_o1")
+    assert trace.format_step(step, 4) == ("out_o1 = sigmoid(net_o1):  ∂E_total/∂out_o1 = 0.7414\n"
+                                          "     ∂E_total/∂net_o1 += ∂E_total/∂out_o1 × ∂out_o1/∂net_o1 = "
+                                          "0.7414 × 0.1868 = 0.1385  → 0.1385")
+    k = trace.steps.index(step) + 1
+    assert f"{k}. {trace.format_step(step)}" in trace.format()
+
+
 # ---- backward_source -------------------------------------------------------------------------------------------
 def test_backward_source_runs_to_the_engines_gradients(mazur_net):
     from micrograd_lite.explain import backward_source

@@ -302,3 +302,36 @@ def test_compile_without_numpy_names_the_extra(names_file, monkeypatch):
 
 def test_decay_at_must_be_a_fraction(names_file, option_error):
     assert "must be between 0 and 1, got 1.5" in option_error(mm, ["--data", str(names_file), "--decay-at", "1.5"])
+
+
+# ---- --plot --------------------------------------------------------------------------------------------------
+def test_plot_draws_train_and_dev_loss(names_file, tmp_path, capsys):
+    import numpy as np
+    from matplotlib import colors, image
+
+    path = tmp_path / "loss.png"
+    mm.main(["--data", str(names_file), "--steps", "20", "--hidden", "4", "--eval-every", "10", "--no-progress",
+             "--plot", str(path)])
+    assert capsys.readouterr().out.splitlines()[-1] == f"Plot: wrote {path} (train and dev loss by step)"
+    rgb = image.imread(path)[:, :, :3]
+    assert rgb.shape == (450, 700, 3)  # 7 x 4.5 inches at 100 dpi
+    assert rgb.std() > 0.05  # not blank
+    # each batch's loss (a thin, antialiased line: few pixels of its exact colour), the running mean, dev
+    for colour, least in (("#9ecae1", 3), ("#08519c", 50), ("#d62728", 50)):
+        assert (np.abs(rgb - colors.to_rgb(colour)).max(axis=2) < 0.02).sum() >= least, colour
+
+
+@pytest.mark.filterwarnings("ignore:No artists with labels")  # plot is replaced: the legend has nothing
+def test_plot_running_mean_is_over_the_window(tmp_path, monkeypatch):
+    import matplotlib.axes
+
+    drawn = []
+    monkeypatch.setattr(matplotlib.axes.Axes, "plot", lambda self, *a, **k: drawn.append(a))
+    assert mm.write_plot([4.0, 2.0, 0.0, 6.0], [(4, 1.5)], tmp_path / "p.png", window=2).startswith("Plot: wrote")
+    assert list(drawn[1][1]) == [4.0, 3.0, 1.0, 3.0]
+    assert drawn[2][:2] == ((4,), (1.5,))
+
+
+def test_bad_plot_path_is_one_line_before_training(names_file, option_error):
+    assert option_error(mm, ["--data", str(names_file), "--plot", "loss.svg"]).startswith(
+        "makemore.py: error: argument --plot: 'loss.svg': the picture is a PNG; give a name ending in .png")

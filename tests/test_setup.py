@@ -108,6 +108,67 @@ def test_dot_on_path_means_nothing_to_do(bootstrap, bare_path, capsys):
     assert capsys.readouterr().out == ""
 
 
+# ---- Chromium (make test: --chromium) ------------------------------------------------------------------------
+def test_apt_get_that_installs_chromium(bootstrap, bare_path, monkeypatch, capsys):
+    log = bare_path / "log"
+    fake_program(bare_path, "apt-get", f'echo "$@" >> {log}; '
+                                       f"printf '#!/bin/sh\\n' > {bare_path}/chromium; /bin/chmod +x {bare_path}/chromium")
+    monkeypatch.setattr(bootstrap, "_euid", lambda: 0)
+    assert bootstrap.ensure_chromium() is True
+    assert "install -y -qq chromium" in log.read_text()
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["setup: installing chromium with apt-get", f"setup: Chromium installed ({bare_path}/chromium)"]
+
+
+def test_failing_chromium_install_says_how_and_goes_on(bootstrap, bare_path, monkeypatch, capsys):
+    fake_program(bare_path, "apt-get", "echo 'E: Unable to locate package chromium' >&2; exit 100")
+    monkeypatch.setattr(bootstrap, "_euid", lambda: 0)
+    assert bootstrap.ensure_chromium() is False
+    out = capsys.readouterr().out
+    assert "setup: Chromium is missing: `apt-get update -qq` failed (exit 100): E: Unable to locate package" in out
+    assert "Debian: sudo apt-get install chromium" in out
+    assert "skipped with this reason (under CI=true they fail)" in out
+
+
+def test_chromium_browser_on_path_means_nothing_to_do(bootstrap, bare_path, capsys):
+    fake_program(bare_path, "chromium-browser", "exit 0")
+    fake_program(bare_path, "apt-get", "echo apt-get must not run; exit 1")
+    assert bootstrap.ensure_chromium() is True
+    assert capsys.readouterr().out == ""
+
+
+def test_only_the_chromium_option_installs_chromium(bootstrap, tmp_path, this_python):
+    """The whole script with a fake apt-get whose install logs its packages and fails: `make setup` asks for
+    graphviz only, `make test` (--chromium) for chromium too, and both finish. (A fake sudo runs its command,
+    for when the tests do not run as root.)"""
+    venv = real_venv(bootstrap, tmp_path, this_python)
+    bin_, log = tmp_path / "bin", tmp_path / "log"
+    fake_program(bin_, "apt-get", f'[ "$1" = install ] || exit 0; echo "$@" >> {log}; exit 100')
+    fake_program(bin_, "sudo", '[ "$1" = -n ] && shift; exec "$@"')
+    for extra, wanted in (([], ["graphviz"]), (["--chromium"], ["graphviz", "chromium"])):
+        log.write_text("")
+        done = subprocess.run([sys.executable, str(SCRIPT), "--python", sys.executable, "--venv", str(venv),
+                               *extra], capture_output=True, text=True, env={**os.environ, "PATH": str(bin_)})
+        assert done.returncode == 0, done.stderr
+        assert [line.split()[-1] for line in log.read_text().splitlines()] == wanted
+        assert ("setup: Chromium is missing" in done.stdout) == bool(extra)
+
+
+@pytest.mark.parametrize("ci", ["", "true"])
+def test_browser_tests_skip_without_chromium_and_fail_under_ci(tmp_path, ci):
+    fake_program(tmp_path, "dot", "exit 0")  # the page tests also need dot: it is found, Chromium is not
+    env = {**os.environ, "PATH": str(tmp_path), "CI": ci}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs",
+                           "tests/test_page.py::test_play_runs_steps_by_itself_and_pauses"],
+                          cwd=ROOT, capture_output=True, text=True, env=env)
+    assert "Chromium is not on PATH: Debian/Ubuntu `sudo apt-get install chromium`" in done.stdout
+    if ci:
+        assert done.returncode == 1 and "1 error" in done.stdout
+        assert "CI is set: this is a failure here, not a skip" in done.stdout
+    else:
+        assert done.returncode == 0 and "1 skipped" in done.stdout
+
+
 # ---- the interpreter and .venv ----------------------------------------------------------------------------
 def fake_python(folder, version, where):
     """A fake interpreter answering the identity question as Python `version` at `where`."""

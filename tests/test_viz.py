@@ -194,6 +194,17 @@ def test_labels_with_record_syntax_are_shown_verbatim(tmp_path):
     assert (label, "data 2", "grad 0") in [t for t, _, _ in nodes.values()]
 
 
+def test_edge_labels_go_on_the_edge_into_the_op_once():
+    a, b = Value(3.0, label="a"), Value(4.0, label="b")
+    sq = a * a
+    y = sq + b  # topological order: a v0, sq v1, b v2, y v3
+    other = Value(1.0) * 2  # a pair not in the graph is ignored
+    lines = viz.draw_dot(y, edge_labels={(b, y): "into +", (a, sq): "2a", (other, y): "x"}).source.splitlines()
+    assert [line.strip() for line in lines if "->" in line] == [
+        'v0 -> v1_op [label="2a"]', "v0 -> v1_op", "v1_op -> v1",  # a * a: two edges, one label
+        "v1 -> v3_op", 'v2 -> v3_op [label="into +"]', "v3_op -> v3"]
+
+
 def test_options(mazur_net):
     p, n = mazur_net
     source = viz.draw_dot(n["E_total"], rankdir="TB", show_grad=False).source

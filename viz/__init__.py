@@ -6,6 +6,9 @@
     from viz import render
     loss.backward()
     render(loss, "loss.svg", highlight=w1)   # w1's paths to the loss in red
+
+``backward_page(root, path)`` writes one self-contained HTML page that steps through ``backward()`` closure by
+closure (``mode='forward'``: the forward pass), from ``micrograd_lite.explain.trace_backward``.
 """
 
 # The graphviz Python package (the `viz` extra) is checked first, so that its absence names the extra. The
@@ -20,6 +23,7 @@ del graphviz
 from .graph import (HIGHLIGHT_COLOR, INPUT_COLOR, MAX_NODES, PARAMETER_COLOR, GraphTooLargeError,
                     draw_dot)
 from .render import FORMATS, GraphvizNotFoundError, render
+from .page import MODES, backward_page
 
-__all__ = ["draw_dot", "render", "GraphTooLargeError", "GraphvizNotFoundError", "FORMATS", "MAX_NODES",
-           "HIGHLIGHT_COLOR", "PARAMETER_COLOR", "INPUT_COLOR"]
+__all__ = ["draw_dot", "render", "backward_page", "MODES", "GraphTooLargeError", "GraphvizNotFoundError",
+           "FORMATS", "MAX_NODES", "HIGHLIGHT_COLOR", "PARAMETER_COLOR", "INPUT_COLOR"]

@@ -72,7 +72,8 @@ def _value_list(arg, name):
     return items
 
 
-def draw_dot(root, *, rankdir="LR", show_grad=True, max_nodes=MAX_NODES, highlight=None, params=None):
+def draw_dot(root, *, rankdir="LR", show_grad=True, max_nodes=MAX_NODES, highlight=None, params=None,
+             edge_labels=None):
     """Draw the computation graph that produced `root` (a `Value`); returns a `graphviz.Digraph`.
 
     `rankdir`: layout direction, ``'LR'`` (left to right, default), ``'TB'``, ``'RL'`` or ``'BT'``.
@@ -83,6 +84,9 @@ def draw_dot(root, *, rankdir="LR", show_grad=True, max_nodes=MAX_NODES, highlig
     `params`: the parameters (an iterable of Values, or a `Module` for its ``parameters()``), filled blue;
     other leaves are filled grey (inputs and constants), computed Values white. Values not in the graph
     are ignored.
+    `edge_labels`: ``{(parent, node): text}``, a label on the edge from `parent` into `node`'s op (once, when
+    `parent` is several operands of `node`); `viz.backward_page` writes ``upstream × local = contribution``
+    there. Pairs not in the graph are ignored.
 
     The Digraph displays inline in Jupyter; ``.source`` is its DOT text; `viz.render` writes a file.
     Raises TypeError when `root`, `highlight`, `params` or one of their items is not a Value, ValueError for an
@@ -129,8 +133,13 @@ def draw_dot(root, *, rankdir="LR", show_grad=True, max_nodes=MAX_NODES, highlig
         op = f"{vid}_op"
         dot.node(op, v.op, shape="ellipse", fontsize="11", width="0.4", height="0.3",
                  margin="0.04,0.02", **style)
+        labelled = set()  # a repeated operand (a * a) gets one edge per use and one label
         for p in v.parents:
-            dot.edge(ids[p], op, **(_highlighted() if v in on_path and p in on_path else {}))
+            attrs = _highlighted() if v in on_path and p in on_path else {}
+            if edge_labels and (p, v) in edge_labels and p not in labelled:
+                attrs["label"] = str(edge_labels[p, v])
+                labelled.add(p)
+            dot.edge(ids[p], op, **attrs)
         dot.edge(op, vid, **style)
     return dot
 

@@ -47,13 +47,18 @@ def render(root, path, format=None, **options):
         raise ValueError(f"render: format must be one of {', '.join(FORMATS)}, got {format!r}")
     if suffix in FORMATS and suffix != format:
         raise ValueError(f"render: path {name!r} ends in .{suffix} but format is {format!r}")
-    graph = draw_dot(root, **options)
-    try:
-        data = graph.pipe(format=format)
-    except graphviz.ExecutableNotFound:
-        raise GraphvizNotFoundError(
-            f"render: Graphviz's `dot` program was not found on PATH; {INSTALL_HINT}. "
-            f"(draw_dot needs no program: it returns the graph, whose .source is the DOT text.)") from None
+    data = pipe(draw_dot(root, **options), format, "render")
     with open(path, "wb") as f:
         f.write(data)
     return path
+
+
+def pipe(graph, format, caller):
+    """`graph` (a `graphviz.Digraph`) laid out by ``dot`` in `format`, as bytes; `GraphvizNotFoundError`, its
+    message starting with `caller` (the public function's name), when ``dot`` is not on PATH."""
+    try:
+        return graph.pipe(format=format)
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotFoundError(
+            f"{caller}: Graphviz's `dot` program was not found on PATH; {INSTALL_HINT}. "
+            f"(draw_dot needs no program: it returns the graph, whose .source is the DOT text.)") from None

@@ -1,0 +1,189 @@
+"""micrograd's own demo: a 2-16-16-1 relu MLP learns the two moons, then its decision boundary as a picture.
+
+As A. Karpathy's micrograd ``demo.ipynb`` (github.com/karpathy/micrograd): 100 points of scikit-learn's
+``make_moons`` with noise 0.1, labels mapped to -1 / +1; ``MLP(2, [16, 16, 1])`` with relu hidden layers and
+a linear output (the score); the SVM max-margin loss, mean over the points of ``relu(1 - y * score)``, plus
+1e-4 times the sum of the squared parameters (L2); full-batch SGD for 100 steps with the learning rate
+``1.0 - 0.9 * k / 100`` at step k (0-based). Accuracy counts a point right when its score has its label's
+sign. It prints the loss and accuracy every 10 steps; micrograd's run reaches 100 %, and so does this one
+(seed 1337 for the data and the weights, as micrograd's notebook seeds numpy and random; the weights are
+`micrograd_lite.MLP`'s, U(-1/sqrt(nin), 1/sqrt(nin)), not micrograd's U(-1, 1)).
+
+The data come from scikit-learn's ``sklearn.datasets.make_moons`` (the `demos` extra) rather than a generator
+of our own, because it is what micrograd's notebook calls: the same maintained function gives the same
+distribution without a copy to keep in step. ``--png moons.png`` draws the decision boundary over the data
+with matplotlib (the `demos` extra; the ``Agg`` backend, so no display is needed): the model's predicted
+class on a grid of step 0.25 (as micrograd's notebook) filled in, the points on top, in the two ends of
+the Spectral colour map that micrograd's picture uses (`CLASS_COLORS`: class -1 red, +1 blue).
+
+Run: ``python demos/moons.py --png moons.png`` (``--help`` for options).
+"""
+
+import argparse
+import os
+import sys
+
+from micrograd_lite import MLP, SGD, Value, no_grad
+
+if not __package__:  # run as a script (python demos/moons.py): make `demos` importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from demos.cli import png_path, terminal_width, wrap  # noqa: E402
+
+SEED = 1337      # micrograd's notebook: np.random.seed(1337); random.seed(1337)
+POINTS = 100
+NOISE = 0.1
+STEPS = 100
+ALPHA = 1e-4     # weight of the L2 term
+GRID_STEP = 0.25  # the decision boundary's grid, in the data's units, as micrograd's notebook draws it
+EXTRA_HINT = "pip install micrograd_lite[demos]"
+# The ends of matplotlib's Spectral colour map, which micrograd's picture uses: class -1, class +1 (RGB in [0, 1]).
+CLASS_COLORS = {-1.0: (0.6196, 0.0039, 0.2588), 1.0: (0.3686, 0.3098, 0.6353)}
+
+
+class MissingExtra(RuntimeError):
+    """A package of the `demos` extra is not installed; the message names it and the install command."""
+
+
+def make_data(points=POINTS, noise=NOISE, seed=SEED):
+    """`points` points of scikit-learn's two moons with Gaussian `noise` (standard deviation, in the data's
+    units), shuffled, from `seed`. Returns (X, y): X a list of `points` [x1, x2] float lists, y a list of
+    `points` labels -1.0 or +1.0 (make_moons' 0 / 1). Raises MissingExtra without scikit-learn."""
+    try:
+        from sklearn.datasets import make_moons
+    except ImportError:
+        raise MissingExtra(f"the moons come from scikit-learn, which is not installed: {EXTRA_HINT} "
+                           f"(or pip install scikit-learn)") from None
+    X, y = make_moons(n_samples=points, noise=noise, random_state=seed)
+    return X.tolist(), [2.0 * label - 1.0 for label in y.tolist()]
+
+
+def make_model(seed=SEED):
+    """micrograd's model: ``MLP(2, [16, 16, 1])``, relu hidden layers, a linear output (337 parameters)."""
+    return MLP(2, [16, 16, 1], activation="relu", rng=seed)
+
+
+def score(model, x):
+    """The model's score for one point `x` ([x1, x2]): a Value; its sign is the predicted class."""
+    return model([Value(x[0]), Value(x[1])])[0]
+
+
+def loss(model, X, y, alpha=ALPHA):
+    """(total loss Value, accuracy in [0, 1]) on the points `X` (list of [x1, x2]) with labels `y` (+-1):
+    the max-margin loss mean(relu(1 - y_i score_i)) plus `alpha` times the sum of the squared parameters."""
+    scores = [score(model, x) for x in X]
+    data_loss = Value.sum([(1 - yi * s).relu() for yi, s in zip(y, scores)]) * (1.0 / len(X))
+    reg_loss = alpha * Value.sum([p * p for p in model.parameters()])
+    accuracy = sum((yi > 0) == (s.data > 0) for yi, s in zip(y, scores)) / len(X)
+    return data_loss + reg_loss, accuracy
+
+
+def train(model, X, y, steps=STEPS, log=None):
+    """Full-batch SGD for `steps` steps, learning rate ``1.0 - 0.9 * k / steps`` at step k (micrograd's, with
+    steps = 100). `log(k, loss, accuracy)` is called before each update and once after the last (k = steps).
+    Returns (loss, accuracy) after training."""
+    opt = SGD(model.parameters(), lr=1.0)
+    for k in range(steps):
+        total, accuracy = loss(model, X, y)
+        if log:
+            log(k, total.data, accuracy)
+        opt.zero_grad()
+        total.backward()
+        opt.lr = 1.0 - 0.9 * k / steps
+        opt.step()
+    with no_grad():
+        total, accuracy = loss(model, X, y)
+    if log:
+        log(steps, total.data, accuracy)
+    return total.data, accuracy
+
+
+def decision_grid(model, X, step=GRID_STEP):
+    """The model's class (+1 or -1) on a grid over the data, one unit beyond it on every side.
+    Returns (xs, ys, classes): the grid's x coordinates (a list), y coordinates (a list), and
+    classes[i][j] at (xs[j], ys[i]) (len(ys) lists of len(xs) floats)."""
+    def axis(values):
+        lo, hi = min(values) - 1, max(values) + 1
+        return [lo + i * step for i in range(int((hi - lo) / step) + 1)]
+    xs, ys = axis([p[0] for p in X]), axis([p[1] for p in X])
+    with no_grad():
+        classes = [[1.0 if score(model, [a, b]).data > 0 else -1.0 for a in xs] for b in ys]
+    return xs, ys, classes
+
+
+def write_png(model, X, y, path):
+    """Draw the decision boundary (`decision_grid`) with the points `X` coloured by label `y` to `path` (PNG,
+    matplotlib's Agg backend). Raises MissingExtra without matplotlib, OSError when `path` cannot be
+    written (nothing is left at `path` then)."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise MissingExtra(f"the picture is drawn by matplotlib, which is not installed: {EXTRA_HINT} "
+                           f"(or pip install matplotlib)") from None
+    matplotlib.use("Agg")  # no display needed
+    import matplotlib.pyplot as plt
+
+    xs, ys, classes = decision_grid(model, X)
+    fig, ax = plt.subplots(figsize=(6, 5))
+    try:
+        # two levels only: each class's region in its colour, no bands in between
+        ax.contourf(xs, ys, classes, levels=[-2, 0, 2], colors=[CLASS_COLORS[-1.0], CLASS_COLORS[1.0]], alpha=0.8)
+        ax.scatter([p[0] for p in X], [p[1] for p in X], c=[CLASS_COLORS[label] for label in y], s=40,
+                   edgecolors="k")
+        ax.set_xlim(xs[0], xs[-1])
+        ax.set_ylim(ys[0], ys[-1])
+        ax.set_title("micrograd_lite: MLP(2, [16, 16, 1]) on the moons")
+        fig.savefig(path, format="png", dpi=100)
+    finally:
+        plt.close(fig)
+
+
+def _at_least(minimum):
+    def parse(text):
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {n}")
+        return n
+    return parse
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--steps", type=_at_least(1), default=STEPS, help=f"SGD steps (default {STEPS})")
+    ap.add_argument("--points", type=_at_least(2), default=POINTS, help=f"points of data (default {POINTS})")
+    ap.add_argument("--seed", type=int, default=SEED, help=f"seed of the data and the weights (default {SEED})")
+    ap.add_argument("--png", type=png_path, metavar="PATH", help="draw the decision boundary to this PNG")
+    args = ap.parse_args(argv)
+    width = terminal_width()
+    try:
+        X, y = make_data(args.points, NOISE, args.seed)
+    except MissingExtra as exc:
+        print(f"moons.py: {exc}", file=sys.stderr)
+        return 1
+    model = make_model(args.seed)
+    print(wrap(f"The moons: {args.points} points (scikit-learn make_moons, noise {NOISE}, seed {args.seed}); "
+               f"MLP(2, [16, 16, 1]) relu, {len(model.parameters())} parameters; max-margin loss + {ALPHA:g} L2; "
+               f"SGD, lr 1.0 - 0.9 k / {args.steps}, {args.steps} steps.", width))
+
+    def log(k, total, accuracy):
+        if k % 10 == 0 or k == args.steps:
+            print(f"step {k:3d}  loss {total:.6f}  accuracy {accuracy:.0%}")
+
+    _, accuracy = train(model, X, y, args.steps, log)
+    if args.png:
+        try:
+            write_png(model, X, y, args.png)
+        except MissingExtra as exc:
+            print(f"Picture not drawn: {exc}")
+        except OSError as exc:
+            print(f"Picture not drawn: {args.png}: {exc.strerror}")
+        else:
+            print(f"Picture: wrote {args.png} (decision boundary; class -1 red, +1 blue)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,227 @@
+"""viz.page: `backward_page` writes one self-contained HTML file that steps through backward() (or the forward
+pass); the notes' network's page is driven in a real headless Chromium by Playwright.
+
+The browser tests take conftest's `browser` fixture: skipped, saying how to install Chromium, when it is not on
+PATH, and failed instead under CI (so they ask for it before the page is written). Every test that writes a page
+takes the `dot` fixture (the SVG is dot's)."""
+
+import re
+
+import pytest
+
+import viz
+from demos import mazur, truth_table
+from micrograd_lite import Value, topological_order
+from micrograd_lite.explain import trace_backward
+
+pytestmark = pytest.mark.usefixtures("dot")
+
+
+def _number(x):
+    return format(x, ".4g")  # what the picture prints (viz.graph)
+
+
+@pytest.fixture
+def mazur_page(tmp_path):
+    """(path, parameters, nodes) of the notes' network's backward page at the initial weights."""
+    p = mazur.make_params()
+    nodes = mazur.forward(p)
+    path = viz.backward_page(nodes["E_total"], tmp_path / "mazur.html", params=p.values())
+    return path, p, nodes
+
+
+@pytest.fixture
+def open_page(browser):
+    """``open_page(path)``: a browser tab on `path` (from file://), and the list that collects the page's
+    console errors, uncaught exceptions and every request that is not for the file itself."""
+    def open_(path):
+        tab = browser.new_page(viewport={"width": 1400, "height": 900})
+        problems = []
+        tab.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        tab.on("pageerror", lambda e: problems.append(f"uncaught: {e}"))
+        url = path.resolve().as_uri()
+        tab.on("request", lambda r: problems.append(f"request: {r.url}") if r.url != url else None)
+        tab.goto(url)
+        return tab, problems
+    return open_
+
+
+def node_texts(tab):
+    """{first text of the node: [its texts]} for every labelled node on the page (label | data | grad), and
+    {"v7": [its texts]} for every node by its id (the position in `topological_order`, as draw_dot names it)."""
+    return tab.evaluate("""() => Object.fromEntries(Array.from(document.querySelectorAll('g.node'))
+        .flatMap(g => { const ts = Array.from(g.querySelectorAll('text')).map(t => t.textContent);
+                        return [[ts[0], ts], [g.querySelector('title').textContent, ts]]; }))""")
+
+
+def visible_edge_labels(tab, cls):
+    return tab.evaluate(f"""() => Array.from(document.querySelectorAll('g.edge.{cls} text'))
+        .map(t => t.textContent)""")
+
+
+# ---- in the browser ------------------------------------------------------------------------------------------
+def test_mazur_page_steps_to_backwards_grads_and_back(open_page, mazur_page):
+    path, p, nodes = mazur_page
+    root = nodes["E_total"]
+    n = len(trace_backward(root))
+    tab, problems = open_page(path)
+    assert tab.text_content("#status").startswith(f"step 0 / {n}: grads empty")
+    assert node_texts(tab)["w5"][-1] == "grad"  # grads empty at first
+    assert tab.is_disabled("#back")
+
+    tab.click("#step")
+    assert tab.text_content("#status") == f"step 1 / {n}: E_total = +(E_o1, E_o2), ∂E_total/∂E_total = 1"
+    assert visible_edge_labels(tab, "active") == ["1 × 1 = 1", "1 × 1 = 1"]
+    for k in range(2, n + 1):
+        tab.click("#step")
+        assert tab.text_content("#status").startswith(f"step {k} / {n}: ")
+    assert tab.is_disabled("#step")
+    assert tab.text_content("#status") == (f"step {n} / {n}: net_h1 = dot(w1, w2, i1, i2, b1), "
+                                           f"∂E_total/∂net_h1 = 0.008771")
+    texts = node_texts(tab)
+    # The post's gradients (0.082167041, 0.000438568) to the picture's 4 digits
+    assert texts["w5"] == ["w5", "data 0.4", "grad 0.08217"]
+    assert texts["w1"] == ["w1", "data 0.15", "grad 0.0004386"]
+    root.backward()  # every grad on the page is backward()'s
+    for i, v in enumerate(topological_order(root)):
+        assert texts[f"v{i}"][-1] == f"grad {_number(v.grad)}", (i, v)
+    # the last step's edges: upstream × local = contribution, into net_h1's dot
+    assert "0.008771 × 0.05 = 0.0004386" in visible_edge_labels(tab, "active")
+
+    tab.click("#back")
+    assert tab.text_content("#status") == (f"step {n - 1} / {n}: out_h1 = sigmoid(net_h1), "
+                                           f"∂E_total/∂out_h1 = 0.03635")
+    assert node_texts(tab)["w1"][-1] == "grad"  # w1's only contribution is undone
+    assert node_texts(tab)["w5"][-1] == "grad 0.08217"
+    tab.keyboard.press("ArrowLeft")
+    assert tab.text_content("#status").startswith(f"step {n - 2} / {n}: ")
+    tab.keyboard.press("ArrowRight")
+    assert tab.text_content("#status").startswith(f"step {n - 1} / {n}: ")
+    tab.click("#reset")
+    assert tab.text_content("#status").startswith(f"step 0 / {n}: ")
+    assert node_texts(tab)["w5"][-1] == "grad"
+    assert visible_edge_labels(tab, "done") == visible_edge_labels(tab, "active") == []
+    assert problems == []
+
+
+def test_play_runs_steps_by_itself_and_pauses(open_page, mazur_page):
+    tab, problems = open_page(mazur_page[0])
+    tab.click("#play")
+    assert tab.text_content("#play") == "pause"
+    tab.wait_for_function("document.getElementById('status').textContent.startsWith('step 2 /')")
+    tab.click("#play")
+    assert tab.text_content("#play") == "play"
+    status = tab.text_content("#status")
+    tab.wait_for_timeout(viz.page.PLAY_INTERVAL_MS * 1.5)
+    assert tab.text_content("#status") == status  # paused
+    assert problems == []
+
+
+def test_forward_page_fills_in_data_node_by_node(open_page, tmp_path):
+    p = mazur.make_params()
+    nodes = mazur.forward(p)
+    computed = [(f"v{i}", v) for i, v in enumerate(topological_order(nodes["E_total"])) if v.parents]
+    tab, problems = open_page(viz.backward_page(nodes["E_total"], tmp_path / "f.html", mode="forward"))
+    assert tab.text_content("#status").startswith(f"step 0 / {len(computed)}: only the leaves")
+    assert node_texts(tab)["w1"] == ["w1", "data 0.15"]  # leaves have data, no grads are shown
+    assert node_texts(tab)["E_total"] == ["E_total", "data"]
+    for k in range(1, len(computed) + 1):
+        tab.keyboard.press("ArrowRight")
+        assert tab.text_content("#status").startswith(f"step {k} / {len(computed)}: ")
+    assert tab.text_content("#status").endswith("E_total = +(E_o1, E_o2) = 0.2984")
+    texts = node_texts(tab)
+    for vid, v in computed:
+        assert texts[vid][-1] == f"data {_number(v.data)}", (vid, v)
+    assert problems == []
+
+
+# ---- the file ------------------------------------------------------------------------------------------------
+def test_page_is_one_file_with_nothing_to_fetch(mazur_page):
+    text = mazur_page[0].read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "<svg" in text and "<script>" in text
+    # No src= or <link>, and the only URLs are the XML namespaces of the inlined SVG
+    assert not re.search(r"\bsrc=|<link", text)
+    assert set(re.findall(r"https?://[^\s\"']+", text)) <= {"http://www.w3.org/2000/svg",
+                                                            "http://www.w3.org/1999/xlink"}
+
+
+def test_repeated_operand_and_constants_get_a_page(tmp_path):
+    a = Value(3.0, label="a")
+    b = a * a + 2
+    text = viz.backward_page(b, tmp_path / "sq.html").read_text(encoding="utf-8")
+    assert "step 0 / 2: grads empty" in text
+    assert "1 × 6 = 6" in text  # d(a*a)/da = 2a, one label on the two edges of a into *
+
+
+def test_graph_grads_are_left_as_they_were(mazur_page):
+    _, p, _ = mazur_page
+    assert all(v.grad == 0 for v in p.values())
+
+
+def test_returns_the_path_given(tmp_path):
+    x = Value(2.0, label="x")
+    path = str(tmp_path / "p.html")
+    assert viz.backward_page(x.tanh(), path) == path
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda v, f: viz.backward_page(1.0, f), TypeError, "backward_page: root must be a Value, got float 1.0"),
+    (lambda v, f: viz.backward_page(v, f, mode="sideways"), ValueError,
+     "backward_page: mode must be one of 'backward', 'forward', got 'sideways'"),
+    (lambda v, f: viz.backward_page(Value(1.0, label="x"), f), ValueError, "is a leaf (it has no parents)"),
+    (lambda v, f: viz.backward_page(v, f.parent / "no" / "p.html"), FileNotFoundError, "does not exist"),
+    (lambda v, f: viz.backward_page(v, f, max_nodes=2), viz.GraphTooLargeError, "more than max_nodes=2"),
+])
+def test_bad_arguments_raise_and_leave_the_file_untouched(tmp_path, call, error, message):
+    f = tmp_path / "page.html"
+    f.write_text("before")
+    v = Value(1.0, label="x") * Value(2.0, label="y")
+    with pytest.raises(error, match=re.escape(message)):
+        call(v, f)
+    assert f.read_text() == "before"
+
+
+def test_without_dot_the_error_names_backward_page(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(viz.GraphvizNotFoundError, match="^backward_page: Graphviz's `dot` program was not found"):
+        viz.backward_page(Value(1.0) * 2, tmp_path / "p.html")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---- the demos' --page ---------------------------------------------------------------------------------------
+def test_mazur_page_option_writes_the_page_and_stops(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert mazur.main(["--page", "net"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Page: wrote net.html; open it in a browser")
+    assert "Training" not in out
+    text = (tmp_path / "net.html").read_text(encoding="utf-8")
+    assert "0.1385 × 0.5933 = 0.08217" in text  # ∂E_total/∂net_o1 × out_h1 into w5
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--page", "net.svg"], "argument --page: 'net.svg': the page is HTML; give a name ending in .html"),
+    (["--page", "no/net.html"], "argument --page: 'no/net.html': folder 'no' does not exist"),
+])
+def test_mazur_bad_page_is_one_line(argv, message, option_error):
+    assert option_error(mazur, argv).startswith(f"mazur.py: error: {message}")
+
+
+def test_truth_table_page_option_writes_the_examples_page(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert truth_table.main(["--no-graph", "--page", "tt.html", "--explain", "0,1"]) == 0
+    assert "Page: wrote tt.html" in capsys.readouterr().out
+    text = (tmp_path / "tt.html").read_text(encoding="utf-8")
+    assert "backward() from " in text and "<svg" in text
+    assert [p.name for p in tmp_path.iterdir()] == ["tt.html"]
+
+
+def test_a_dot_that_gives_no_svg_is_named(tmp_path, monkeypatch):
+    (tmp_path / "bin").mkdir()
+    fake = tmp_path / "bin" / "dot"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    with pytest.raises(RuntimeError, match="^backward_page: Graphviz's dot gave no SVG"):
+        viz.backward_page(Value(1.0) * 2, tmp_path / "p.html")
+    assert not (tmp_path / "p.html").exists()
