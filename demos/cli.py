@@ -32,47 +32,41 @@ def wrap(text, width=None, indent=""):
     return "\n".join(out)
 
 
-def graph_path(text):
-    """argparse type of ``--graph PATH``: the path, '.svg' appended when it has no suffix. Rejects (one-line
-    argparse error, before any work) a suffix other than .svg .png .pdf and a folder that does not exist."""
+def _output_path(text, suffixes, default, example, wrong):
+    """An argparse type's check of an output file's path: `default` appended when it has no suffix (None:
+    a suffix is required), `wrong` (a message) for a suffix not in `suffixes`, and a folder that does not
+    exist, each a one-line argparse error before any work."""
     folder, name = os.path.split(text)
     suffix = os.path.splitext(name)[1]
     if not name:
-        raise argparse.ArgumentTypeError(f"{text!r} names a folder; give a file name such as graph.svg")
-    if not suffix:
-        text += ".svg"
-    elif suffix.lower().lstrip(".") not in GRAPH_FORMATS:
-        raise argparse.ArgumentTypeError(f"{text!r}: {suffix} is not one of .svg, .png, .pdf")
+        raise argparse.ArgumentTypeError(f"{text!r} names a folder; give a file name such as {example}")
+    if not suffix and default:
+        text += default
+    elif suffix.lower() not in suffixes:
+        raise argparse.ArgumentTypeError(f"{text!r}: {wrong.format(suffix=suffix)}")
     if folder and not os.path.isdir(folder):
         raise argparse.ArgumentTypeError(f"{text!r}: folder {folder!r} does not exist")
     return text
+
+
+def graph_path(text):
+    """argparse type of ``--graph PATH``: the path, '.svg' appended when it has no suffix. Rejects a suffix
+    other than .svg .png .pdf and a folder that does not exist."""
+    return _output_path(text, tuple("." + f for f in GRAPH_FORMATS), ".svg", "graph.svg",
+                        "{suffix} is not one of .svg, .png, .pdf")
 
 
 def page_path(text):
-    """argparse type of ``--page PATH``: the path, '.html' appended when it has no suffix. Rejects (one-line
-    argparse error, before any work) a suffix other than .html or .htm and a folder that does not exist."""
-    folder, name = os.path.split(text)
-    suffix = os.path.splitext(name)[1]
-    if not name:
-        raise argparse.ArgumentTypeError(f"{text!r} names a folder; give a file name such as backward.html")
-    if not suffix:
-        text += ".html"
-    elif suffix.lower() not in (".html", ".htm"):
-        raise argparse.ArgumentTypeError(f"{text!r}: the page is HTML; give a name ending in .html")
-    if folder and not os.path.isdir(folder):
-        raise argparse.ArgumentTypeError(f"{text!r}: folder {folder!r} does not exist")
-    return text
+    """argparse type of ``--page PATH``: the path, '.html' appended when it has no suffix. Rejects a suffix
+    other than .html or .htm and a folder that does not exist."""
+    return _output_path(text, (".html", ".htm"), ".html", "backward.html",
+                        "the page is HTML; give a name ending in .html")
 
 
 def png_path(text):
-    """argparse type of a PNG picture's path (``--png``, ``--plot``): rejects (one-line argparse error, before
-    any work) a name not ending in .png and a folder that does not exist."""
-    folder = os.path.dirname(text)
-    if not text.lower().endswith(".png"):
-        raise argparse.ArgumentTypeError(f"{text!r}: the picture is a PNG; give a name ending in .png")
-    if folder and not os.path.isdir(folder):
-        raise argparse.ArgumentTypeError(f"{text!r}: folder {folder!r} does not exist")
-    return text
+    """argparse type of a PNG picture's path (``--png``, ``--plot``): rejects a name not ending in .png and a
+    folder that does not exist."""
+    return _output_path(text, (".png",), None, "picture.png", "the picture is a PNG; give a name ending in .png")
 
 
 def write_page(root, path, params=None):
