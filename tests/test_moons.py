@@ -61,6 +61,20 @@ def test_short_run_picture_has_both_classes_points(tmp_path):
     assert pixels_near(rgb, RED) > 30 and pixels_near(rgb, BLUE) > 30  # the points of each class
 
 
+def test_compiled_training_gives_the_engines_numbers(parameter_bits, capsys):
+    X, y = moons.make_data(points=20)
+    runs = []
+    for compiled in (False, True):
+        model, logs = moons.make_model(), []
+        final = moons.train(model, X, y, steps=4, log=lambda *entry: logs.append(entry), log_every=2,
+                            compiled=compiled)
+        runs.append((parameter_bits(model), logs, final))
+    assert runs[0] == runs[1]
+    assert [k for k, _, _ in runs[0][1]] == [0, 2, 4]
+    assert moons.main(["--compile", "--steps", "3", "--points", "20"]) == 0
+    assert "compiled step (micrograd_lite.compile)" in capsys.readouterr().out
+
+
 def test_loss_is_the_max_margin_loss_plus_l2():
     model = moons.make_model()
     X, y = [[0.5, -0.2], [1.0, 0.3]], [1.0, -1.0]

@@ -158,6 +158,13 @@ def test_graph_grads_are_left_as_they_were(mazur_page):
     assert all(v.grad == 0 for v in p.values())
 
 
+def test_records_are_laid_out_with_the_final_grads(mazur_page):
+    # dot sizes each record by the text it is given; the page's grads are the final ones (the graph's are all
+    # 0 here), so the numbers the steps write in fit their fields.
+    text = mazur_page[0].read_text(encoding="utf-8")
+    assert ">grad 0.08217<" in text and ">grad 0.0004386<" in text  # w5, w1: "grad 0" before the fix
+
+
 def test_returns_the_path_given(tmp_path):
     x = Value(2.0, label="x")
     path = str(tmp_path / "p.html")

@@ -118,7 +118,7 @@ def draw_dot(root, *, rankdir="LR", show_grad=True, max_nodes=MAX_NODES, highlig
     # The graph's name becomes the SVG's <title> (a browser's tab name); graphviz's default is "%3".
     dot = graphviz.Digraph("micrograd_lite", graph_attr={"rankdir": rankdir},
                            node_attr={"fontname": "Helvetica", "fontsize": "11"},
-                           edge_attr={"arrowsize": "0.6"})
+                           edge_attr={"arrowsize": "0.6", "fontname": "Helvetica", "fontsize": "10"})
     for v in order:
         vid = ids[v]
         fields = [] if v.label is None else [_record_text(str(v.label))]

@@ -160,9 +160,16 @@ def backward_page(root, path, mode="backward", *, title=None, rankdir="LR", para
     trace = trace_backward(root)
     if mode == "backward":
         page = _backward_steps(trace, ids)
-        graph = draw_dot(root, rankdir=rankdir, params=params, max_nodes=max_nodes, edge_labels={
-            (e.parent, s.node): f"{_number(s.upstream)} × {_number(e.local)} = {_number(e.contribution)}"
-            for s in trace for e in s.edges})
+        labels = {(e.parent, s.node): f"{_number(s.upstream)} × {_number(e.local)} = {_number(e.contribution)}"
+                  for s in trace for e in s.edges}
+        saved = [v.grad for v in order]
+        try:  # lay the records out with the final grads in them, so the numbers the steps write in fit
+            for v in order:
+                v.grad = trace.grads[v]
+            graph = draw_dot(root, rankdir=rankdir, params=params, max_nodes=max_nodes, edge_labels=labels)
+        finally:
+            for v, g in zip(order, saved):
+                v.grad = g
         heading = title or f"backward() from {trace.names[root]}, step by step"
     else:
         page = _forward_steps(order, trace.names, ids)
