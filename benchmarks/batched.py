@@ -24,6 +24,23 @@ def _time(fn, number):
     return (time.perf_counter() - start) / number * 1e3
 
 
+def _batched_steps(np, step, opt, batch):
+    """{name: one step} for the batched `step` on `batch` (a tuple of arrays): through the Values (``step``,
+    then `opt`, an SGD over the same parameters) and on a parameter vector (``loss_and_grad``, lr 0.1)."""
+    p = np.array([v.data for v in step.params])
+
+    def values():
+        opt.zero_grad()
+        step(*batch)
+        opt.step()
+
+    def vector():
+        nonlocal p
+        _, g = step.loss_and_grad(p, *batch)
+        p -= 0.1 * g
+    return {"batched, through the Values": values, "batched, parameter vector": vector}
+
+
 def makemore_steps(np):
     """{name: a function running one step} on one makemore batch (batch 32, 30-200-27)."""
     emb, hidden, out, opt, X, Y = makemore_setup()
@@ -36,18 +53,7 @@ def makemore_steps(np):
         return Value.logsumexp(shifted) - Value.dot(shifted, target)
     step = mg.compile(one_hot_loss, eye[[0, 0, 0]].tolist(), eye[0].tolist(), batch=True)
     Xo, Yo = eye[X], eye[Y]
-    p = np.array([v.data for v in step.params])
-
-    def values():
-        opt.zero_grad()
-        step(Xo, Yo)
-        opt.step()
-
-    def vector():
-        nonlocal p
-        _, g = step.loss_and_grad(p, Xo, Yo)
-        p -= 0.1 * g
-    steps = {"batched, through the Values": values, "batched, parameter vector": vector}
+    steps = _batched_steps(np, step, opt, (Xo, Yo))
     torch = _torch()
     if torch is not None:
         steps["batched, torch backend, vector"] = _torch_backend_step(
@@ -83,18 +89,7 @@ def moons_steps(np):
         return (1 - y * model(x)[0]).relu() + 1e-4 * Value.sum([q * q for q in params])
     step = mg.compile(hinge, [0.0, 0.0], 1.0, batch=True)
     Xa, ya = np.array(pts), np.array(labels, dtype=float)
-    p = np.array([v.data for v in step.params])
-
-    def values():
-        opt.zero_grad()
-        step(Xa, ya)
-        opt.step()
-
-    def vector():
-        nonlocal p
-        _, g = step.loss_and_grad(p, Xa, ya)
-        p -= 0.1 * g
-    steps = {"batched, through the Values": values, "batched, parameter vector": vector}
+    steps = _batched_steps(np, step, opt, (Xa, ya))
     torch = _torch()
     if torch is not None:
         steps["batched, torch backend, vector"] = _torch_backend_step(torch, hinge, ([0.0, 0.0], 1.0), (Xa, ya))
