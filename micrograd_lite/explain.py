@@ -38,11 +38,11 @@ def local_derivatives(node):
     """``[(parent, d node / d parent), ...]`` for each distinct parent of `node`, in operand order (a list;
     empty for a leaf).
 
-    Read from the op's own backward closure: the parents' grads are saved and set to 0, the closure runs
-    with an upstream gradient of 1, the parents' grads are read, and they are restored (also on error). A parent that appears several times among the operands (``a * a``,
-    ``Value.dot([w], [w])``) is ONE edge whose derivative is the total, e.g. d(a*a)/da = 2a: the backward
-    function adds both contributions to the same ``grad``, and the paths below treat nodes, not operand
-    slots, as the steps of the chain."""
+    Read from the op's own backward closure: the parents' grads are saved and set to 0, the closure runs with an
+    upstream gradient of 1, the parents' grads are read, and they are restored (also on error). A parent that
+    appears several times among the operands (``a * a``, ``Value.dot([w], [w])``) is ONE edge whose derivative is
+    the total, e.g. d(a*a)/da = 2a: the backward closure adds both contributions to the same ``grad``, and the
+    paths below treat nodes, not operand slots, as the steps of the chain."""
     parents = list(dict.fromkeys(node.parents))  # distinct, in operand order (Values hash by identity)
     if not parents:
         return []

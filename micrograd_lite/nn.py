@@ -305,8 +305,8 @@ class Embedding(Module):
     """A lookup table of `num_embeddings` rows, each a list of `embedding_dim` Values (``C`` in the
     makemore notes). Initialised from N(0, 1) as ``torch.nn.Embedding``, or from `weights` (rows of numbers).
 
-    ``emb(i)`` returns row i as a new list of the table's own Values (not copies), so a row used several times receives every
-    gradient contribution. ``emb.lookup(contexts)``: `contexts` is B lists of `block` indices; returns B
+    ``emb(i)`` returns row i as a new list of the table's own Values (not copies), so a row used several
+    times receives every gradient contribution. ``emb.lookup(contexts)``: `contexts` is B lists of `block` indices; returns B
     lists of ``block * embedding_dim`` Values, each example's rows concatenated (``C[X]`` flattened per
     example). Parameters are named ``weight.{i}.{j}``. A non-integer index raises TypeError and an index
     outside [0, num_embeddings) raises IndexError, both naming the index and the table size.
