@@ -52,7 +52,15 @@ class _Layout:
         self.t, self.blocks, self.where, self.consts = t, [], {}, {}
         self.param_index = {p: i for i, p in enumerate(t.params)}
         position = {v: i for i, v in enumerate(t.inputs)}
+        # Nodes that do not depend on the example (a penalty on the weights, a constant times a parameter):
+        # their blocks have one row, computed once and broadcast against the batch's B rows; their gradient
+        # is summed over the rows that read them.
+        self.static = set()
+        for n in t.order:
+            if t.kind[n] in (PARAMETER, CONSTANT) or (t.kind[n] == OP and all(p in self.static for p in n.parents)):
+                self.static.add(n)
         self.X = _Block("X", "input", list(t.inputs))
+        self.X.static, self.X.rows = False, "B"
         for v in t.inputs:
             self.where[v] = (self.X, position[v])
         for n in t.order:
@@ -77,6 +85,8 @@ class _Layout:
     def _new(self, kind, members):
         names = {"dot": "h", "reduce": "r"}
         block = _Block(f"{names.get(kind, 'e')}{len(self.blocks)}", kind, members)
+        block.static = members[0] in self.static  # a group's members share their operands' blocks
+        block.rows = "1" if block.static else "B"
         self.blocks.append(block)
         return block
 
@@ -87,10 +97,10 @@ class _Layout:
             k = len(n.parents) // 2
             ws, xs, rest = n.parents[:k], n.parents[k:2 * k], n.parents[2 * k:]
             if k and all(t.kind[w] == PARAMETER for w in ws) and all(t.kind[b] == PARAMETER for b in rest):
-                return ("dot", tuple(map(id, xs)), bool(rest))
+                return ("dot", tuple(map(id, xs)), bool(rest), n in self.static)
             return None
         if n.op in ELEMENTWISE:
-            return ("elementwise", n.op) + tuple(
+            return ("elementwise", n.op, n in self.static) + tuple(
                 id(self.where[p][0]) if isinstance(self.where[p][0], _Block) else self.where[p][0]
                 for p in n.parents)
         return None
@@ -109,8 +119,9 @@ class _Writer:
         self.namespace[name] = value
         return name
 
-    def gather(self, nodes):
-        """Source text of a (B, len(nodes)) array (or a broadcastable row or number) holding `nodes`' values."""
+    def gather(self, nodes, rows="B"):
+        """Source text of a (B, len(nodes)) array (or a broadcastable row or number) holding `nodes`' values;
+        `rows`: the number of rows of a concatenation (``"1"`` when every node is example-independent)."""
         np = self.np
         kinds = [self.L.where[n][0] for n in nodes]
         if all(k == "c" for k in kinds):
@@ -128,7 +139,7 @@ class _Writer:
                 parts.append(f"p[{self.const(np.array(run))}]")
             else:
                 parts.append(_columns(block, run, self))
-        return parts[0] if len(parts) == 1 else f"cat(B, {', '.join(parts)})"
+        return parts[0] if len(parts) == 1 else f"cat({rows}, {', '.join(parts)})"
 
     def scatter(self, grad, nodes, lines):
         """Lines adding `grad` ((B, len(nodes)), or broadcastable) into the gradients of `nodes`."""
@@ -153,13 +164,15 @@ class _Writer:
                 how = "pgrad[{i}] += rows({g})" if len(set(run)) == len(run) else "add_at(pgrad, {i}, rows({g}))"
                 lines.append(how.format(i=self.const(idx), g=part))
             elif block != "c":
+                if block.static:  # read by every example: the gradients of the B rows add up
+                    part = f"sum_rows({part})"
                 if run == list(range(len(block.members))):
                     lines.append(f"grad_{block.name} += {part}")
                 elif len(set(run)) == len(run):
                     lines.append(f"grad_{block.name}[:, {_index_text(run, self)}] += {part}")
                 else:
                     lines.append(f"add_at_columns(grad_{block.name}, {self.const(np.array(run))}, "
-                                 f"expand({part}, B, {width}))")
+                                 f"expand({part}, {block.rows}, {width}))")
             col += width
 
 
@@ -203,7 +216,9 @@ def generate_batched(layout, np, reduction):
         m = block.members
         if block.kind == "dot":
             k = len(m[0].parents) // 2
-            x = w.gather(list(m[0].parents[k:2 * k]))
+            x = w.gather(list(m[0].parents[k:2 * k]), block.rows)
+            if block.static:  # parameters or constants: a row vector (one example's worth)
+                x = f"expand({x}, 1, {k})"
             W = w.const(np.array([[layout.param_index[q] for q in n.parents[:k]] for n in m]))
             bias = ""
             if len(m[0].parents) > 2 * k:
@@ -217,19 +232,25 @@ def generate_batched(layout, np, reduction):
         elif block.kind == "elementwise":
             ins = []
             for i in range(len(m[0].parents)):
-                text = w.gather([n.parents[i] for n in m])
+                text = w.gather([n.parents[i] for n in m], block.rows)
                 if not _simple(text):
                     fwd.append(f"{block.name}_a{i} = {text}")
                     text = f"{block.name}_a{i}"
                 ins.append(text)
             operands[block] = ins
-            fwd.append(f"{block.name} = {_forward(m[0], ins)}")
+            value = _forward(m[0], ins)
+            if block.static:  # operands that are numbers give a number: make it the block's one row
+                value = f"expand({value}, 1, {len(m)})"
+            fwd.append(f"{block.name} = {value}")
         else:
             n = m[0]
             fwd += _reduce_forward(block, n, w)
     root_block, root_col = layout.where[t.root]
     root = f"{root_block.name}[:, {root_col}:{root_col + 1}]"
-    scale = "1.0 / B" if reduction == "mean" else "1.0"
+    if root_block.static:  # the B losses are one number: the mean's gradient is its gradient, the sum's B times
+        scale = "1.0" if reduction == "mean" else "float(B)"
+    else:
+        scale = "1.0 / B" if reduction == "mean" else "1.0"
     for block in reversed(layout.blocks):
         if not any(n in w.needed for n in block.members):
             continue
@@ -250,7 +271,7 @@ def generate_batched(layout, np, reduction):
             _reduce_backward(block, m[0], w, lines)
         bwd.append(f"# backward of {block.name}")
         bwd += lines
-    inits = [f"grad_{b.name} = zeros(B, {len(b.members)})" for b in layout.blocks
+    inits = [f"grad_{b.name} = zeros({b.rows}, {len(b.members)})" for b in layout.blocks
              if any(n in w.needed for n in b.members)]
     out = ["def step(p, X, need_grad):", "    B = X.shape[0]"]
     out += [f"    {s}" for s in fwd]
@@ -330,20 +351,20 @@ def _term(tree, target):
 
 
 def _reduce_forward(block, n, w):
-    name = block.name
+    name, R = block.name, block.rows
     if n.op == "sum":
         check_sum_start(n)
         block.info["x"] = f"{name}_in"
-        return [f"{name}_in = {w.gather(list(n.parents))}", f"{name} = rowsum(expand({name}_in, B, {len(n.parents)}))"]
+        return [f"{name}_in = {w.gather(list(n.parents), R)}", f"{name} = rowsum(expand({name}_in, {R}, {len(n.parents)}))"]
     if n.op == "logsumexp":
-        return [f"{name}_in = {w.gather(list(n.parents))}",
-                f"{name}, {name}_es, {name}_s = logsumexp_rows(expand({name}_in, B, {len(n.parents)}))"]
+        return [f"{name}_in = {w.gather(list(n.parents), R)}",
+                f"{name}, {name}_es, {name}_s = logsumexp_rows(expand({name}_in, {R}, {len(n.parents)}))"]
     if n.op == "dot":
         k = len(n.parents) // 2
-        lines = [f"{name}_w = {w.gather(list(n.parents[:k]))}", f"{name}_x = {w.gather(list(n.parents[k:2 * k]))}"]
-        total = f"rowsum(expand({name}_w * {name}_x, B, {k}))"
+        lines = [f"{name}_w = {w.gather(list(n.parents[:k]), R)}", f"{name}_x = {w.gather(list(n.parents[k:2 * k]), R)}"]
+        total = f"rowsum(expand({name}_w * {name}_x, {R}, {k}))"
         if len(n.parents) > 2 * k:
-            total += f" + {w.gather([n.parents[-1]])}"
+            total += f" + {w.gather([n.parents[-1]], R)}"
         return lines + [f"{name} = {total}"]
     raise CompileError(f"compile(batch=True): no batched rule for op {n.op!r}")
 
@@ -376,6 +397,9 @@ def _numpy_runtime(np, constants):
     def rows(g):
         return g.sum(0) if np.ndim(g) == 2 else g
 
+    def sum_rows(g):
+        return g.sum(0, keepdims=True) if np.ndim(g) == 2 and np.shape(g)[0] != 1 else g
+
     def add_at_columns(grad, index, values):
         np.add.at(grad, (slice(None), index), values)
 
@@ -394,7 +418,7 @@ def _numpy_runtime(np, constants):
             return np.power(x, k)
 
     namespace = {
-        "cat": cat, "expand": expand, "cols": cols, "rows": rows, "add_at": np.add.at,
+        "cat": cat, "expand": expand, "cols": cols, "rows": rows, "sum_rows": sum_rows, "add_at": np.add.at,
         "add_at_columns": add_at_columns, "zeros": lambda *shape: np.zeros(shape), "where": np.where,
         "absolute": np.abs, "rowsum": lambda x: x.sum(1, keepdims=True), "sigmoid": sigmoid,
         "logsumexp_rows": logsumexp_rows, "power_of": power_of, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
@@ -424,6 +448,9 @@ def _torch_runtime(torch, constants):
     def rows(g):
         return g.sum(0) if g.ndim == 2 else g
 
+    def sum_rows(g):
+        return g.sum(0, keepdim=True) if g.ndim == 2 and g.shape[0] != 1 else g
+
     def add_at(target, index, values):
         target.index_put_((index,), torch.as_tensor(values, dtype=target.dtype).expand(index.shape).clone(),
                           accumulate=True)
@@ -443,7 +470,7 @@ def _torch_runtime(torch, constants):
         return torch.where(torch.isinf(m), m, m + torch.log(s)), es, s
 
     namespace = {
-        "cat": cat, "expand": expand, "cols": cols, "rows": rows, "add_at": add_at,
+        "cat": cat, "expand": expand, "cols": cols, "rows": rows, "sum_rows": sum_rows, "add_at": add_at,
         "add_at_columns": add_at_columns,
         "zeros": lambda *shape: torch.zeros(shape, dtype=torch.float64, device=device), "where": where,
         "absolute": torch.abs, "rowsum": lambda x: x.sum(1, keepdim=True), "sigmoid": torch.sigmoid,
