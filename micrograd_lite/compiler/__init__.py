@@ -12,6 +12,7 @@ from ..checks import short_repr
 from ..engine import Value, topological_order
 from .batched import BatchedStep, compile_batched
 from .codegen import generate, needs_grad
+from .names import grad_name
 from .rules import CompileError
 from .runtime import NAMESPACE
 from .trace import OP, Trace, first_difference, flatten, rebuild, trace
@@ -127,10 +128,10 @@ class Step:
                 self._restore(saved)
                 raise CompileError(f"step (check=True): node #{i} {name} ({n.op}) is {compiled[name]!r} "
                                    f"compiled but {data!r} by the engine")
-            if n in needed and not _close(compiled["grad_" + name], grad):
+            if n in needed and not _close(compiled[grad_name(name)], grad):
                 self._restore(saved)
                 raise CompileError(f"step (check=True): the gradient of node #{i} {name} is "
-                                   f"{compiled['grad_' + name]!r} compiled but {grad!r} by the engine")
+                                   f"{compiled[grad_name(name)]!r} compiled but {grad!r} by the engine")
         return compiled[t.names[t.root]]
 
     def _locals(self, xs):

@@ -8,6 +8,7 @@ runs them, so the generated gradient is the engine's gradient, term for term.
 import sys
 
 from ..explain import on_paths
+from .names import grad_name, label_comment, temporary
 from .rules import Accumulator, Branch, CompileError, Sym, explore, literal, run_backward, sym_log
 from .trace import CONSTANT, INPUT, OP
 
@@ -78,7 +79,7 @@ def forward_statements(trace):
         a = [_operand(p, trace) for p in node.parents]
         name = trace.names[node]
         if node.op == "logsumexp":
-            out.append((node, f"{name}, {name}_es, {name}_s = logsumexp(({', '.join(a)},))"))
+            out.append((node, f"{name}, {temporary(name, 'es')}, {temporary(name, 's')} = logsumexp(({', '.join(a)},))"))
         else:
             out.append((node, f"{name} = {_forward(node, a, len(a) // 2)}"))
     return out
@@ -98,14 +99,15 @@ def backward_terms(node, trace, needed):
         if isinstance(q, tuple):  # logsumexp's temporaries
             kind, owner = q
             n = names[owner]
-            return [Sym(f"{n}_es[{i}]") for i in range(len(owner.parents))] if kind == "es" else Sym(f"{n}_s")
+            return ([Sym(f"{temporary(n, 'es')}[{i}]") for i in range(len(owner.parents))] if kind == "es"
+                    else Sym(temporary(n, "s")))
         if trace.kind[q] == CONSTANT and q.label is None:
             return q.data
         return Sym(names[q])
 
     def run():
         terms = []
-        run_backward(node, Sym(f"grad_{names[node]}"), lambda v: Accumulator(v if v in needed else None, terms),
+        run_backward(node, Sym(grad_name(names[node])), lambda v: Accumulator(v if v in needed else None, terms),
                      number, {"log": sym_log})
         return terms
     return explore(run)
@@ -142,7 +144,7 @@ def _emit(tree, names, defined, lines, indent):
     if isinstance(tree, Branch):
         for target in dict.fromkeys(_targets(tree)):
             if target not in defined:  # a term inside a branch adds to a gradient defined before it
-                lines.append(f"{indent}grad_{names[target]} = 0.0")
+                lines.append(f"{indent}{grad_name(names[target])} = 0.0")
                 defined.add(target)
         keyword = "if"
         while True:
@@ -158,7 +160,7 @@ def _emit(tree, names, defined, lines, indent):
     if not tree:
         lines.append(f"{indent}pass")
     for target, sign, term in tree:
-        g = f"grad_{names[target]}"
+        g = grad_name(names[target])
         if target in defined:
             lines.append(f"{indent}{g} {sign}= {term.text}")
         else:
@@ -172,6 +174,8 @@ def generate(trace, return_locals=False):
     ``step(P, X)`` also adds each parameter's gradient to its ``.grad`` and returns the loss (with
     `return_locals`, its variables instead: a dict name -> float, for ``compile(check=True)``)."""
     names = trace.names
+    labels = [f"# {names[n]}: label {label_comment(n.label)}" for n in trace.order
+              if n.label is not None and names[n] != n.label]  # a label is never code, only a comment
     head = []
     for i, p in enumerate(trace.params):
         head.append(f"    {names[p]} = P[{i}].data")
@@ -185,14 +189,14 @@ def generate(trace, return_locals=False):
     fwd = forward_statements(trace)
     body = [f"    {s}" for _, s in fwd]
     loss = names[trace.root]
-    out = ["def forward(P, X):"] + head + body + [f"    return {loss}", "", "", "def step(P, X):"]
+    out = labels + ["def forward(P, X):"] + head + body + [f"    return {loss}", "", "", "def step(P, X):"]
     out += head + body
     out.append("    # backward: each block is the chain rule through one forward line, as backward() runs it")
-    out += [f"    grad_{names[p]} = P[{i}].grad" for i, p in enumerate(trace.params)]
-    out.append(f"    grad_{loss} = 1.0")
+    out += [f"    {grad_name(names[p])} = P[{i}].grad" for i, p in enumerate(trace.params)]
+    out.append(f"    {grad_name(loss)} = 1.0")
     for comment, lines in backward_statements(trace, fwd):
         out.append(f"    # backward of: {comment}")
         out += [f"    {line}" for line in lines]
-    out += [f"    P[{i}].grad = grad_{names[p]}" for i, p in enumerate(trace.params)]
+    out += [f"    P[{i}].grad = {grad_name(names[p])}" for i, p in enumerate(trace.params)]
     out.append("    return locals()" if return_locals else f"    return {loss}")
     return "\n".join(out) + "\n"
