@@ -223,20 +223,23 @@ class Value:
     @staticmethod
     def sum(values, start=0.0):
         """``start + values[0] + ... + values[n-1]`` as one node. `values`: an iterable of Values or numbers;
-        `start`: a number or a Value. With nothing to add, returns a constant leaf equal to `start`."""
+        `start`: a number or a Value. With nothing to add, returns a constant leaf equal to `start`. A start
+        other than 0.0 is the node's last parent (a number as a constant leaf, as ``**`` keeps its
+        exponent), so the graph records it: pictures show it and `compile` and `replay` read it."""
         vals = _values(values, "Value.sum")
         if isinstance(start, Value):
             vals.append(start)
-            start = 0.0
         else:
             start = check_number(start, "Value.sum start")
-        if not vals:
-            return Value(start)
+            if not vals:
+                return Value(start)
+            if start != 0.0 or math.copysign(1.0, start) < 0.0:  # +0.0 changes no sum; NaN and -0.0 do
+                vals.append(_constant(start))
 
         def _backward(g, vals=vals):
             for v in vals:
                 v.grad += g
-        return _node(start + sum([v.data for v in vals]), tuple(vals), "sum", _backward)
+        return _node(sum([v.data for v in vals]), tuple(vals), "sum", _backward)
 
     @staticmethod
     def dot(weights, inputs, bias=None):

@@ -11,6 +11,7 @@ from numbers import Real
 
 from .autograd import hessian
 from .engine import Value, no_grad, topological_order
+from .modes import enable_grad
 
 __all__ = ["numerical_grad", "numerical_hessian", "gradcheck", "gradgradcheck", "GradcheckError"]
 
@@ -37,6 +38,7 @@ def numerical_grad(f, inputs, eps=1e-6):
     return _central_differences(f, xs, eps)
 
 
+@enable_grad()  # f must build its graph even when called inside no_grad()
 def gradcheck(f, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     """Check the engine's gradient of `f` at `inputs` against central differences, as
     ``torch.autograd.gradcheck`` does.
@@ -100,6 +102,7 @@ def _prepare(name, f, inputs, eps, atol, rtol):
     return xs, leaves, out
 
 
+@enable_grad()
 def gradgradcheck(f, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     """Check the second derivatives of `f` at `inputs` (the Hessian, from `grad` with ``create_graph=True``)
     against central differences of the engine's gradient, as ``torch.autograd.gradgradcheck`` checks

@@ -7,7 +7,6 @@ the new graph's values and its ``backward()`` are the engine's, under the substi
 engine's internals is used: only ``op``, ``parents``, ``data`` and ``label``.
 """
 
-import math
 
 from .engine import Value, topological_order
 
@@ -32,7 +31,7 @@ def replay(root, substitute=None):
     ``+ - * / neg ** exp log sqrt tanh sigmoid relu abs sum dot logsumexp``. Replay conventions, from the ops' public
     shapes: a ``dot`` node's parents are w_1..w_n, x_1..x_n, then the bias when their count is odd; a ``**``
     whose exponent is an unlabelled leaf is replayed with that number as exponent (how ``v ** 2`` stores
-    it); a ``sum`` node's numeric ``start`` is recovered as its data minus its parents' sum.
+    it); a ``sum`` node's numeric ``start`` is its last parent (a constant leaf).
 
     Raises TypeError when `root` is not a Value or a replacement is neither a number nor a callable (or a
     callable returns a non-Value), ValueError naming the op for a node whose op cannot be replayed, and
@@ -80,8 +79,7 @@ def _recompute(node, ps):
             return ps[0] ** ps[1].data
         return ps[0] ** ps[1]
     if op == "sum":
-        start = node.data - sum([p.data for p in node.parents])
-        return Value.sum(ps, start=start if math.isfinite(start) else 0.0)
+        return Value.sum(ps)  # a start other than 0 is a parent
     if op == "dot":
         n = len(ps) // 2
         return Value.dot(ps[:n], ps[n:2 * n], ps[2 * n] if len(ps) % 2 else None)

@@ -19,9 +19,11 @@ engine by tests/test_batched.py.
 """
 
 import builtins
+from numbers import Real
 
 from ..checks import short_repr
-from .codegen import check_sum_start, needs_grad
+from ..engine import Value
+from .codegen import needs_grad
 from .rules import Accumulator, Branch, CompileError, Sym, explore, literal, run_backward, sym_log
 from .trace import CONSTANT, OP, PARAMETER, trace
 
@@ -353,7 +355,6 @@ def _term(tree, target):
 def _reduce_forward(block, n, w):
     name, R = block.name, block.rows
     if n.op == "sum":
-        check_sum_start(n)
         block.info["x"] = f"{name}_in"
         return [f"{name}_in = {w.gather(list(n.parents), R)}", f"{name} = rowsum(expand({name}_in, {R}, {len(n.parents)}))"]
     if n.op == "logsumexp":
@@ -527,6 +528,9 @@ class BatchedStep:
         dimension, or one sequence of B argument tuples."""
         np = self._np
         n_args = len(self.trace.structure)
+        if not args:
+            raise CompileError(f"{where}: no arguments; expected {n_args} (one array each, batch first) or one "
+                               f"sequence of example tuples")
         if len(args) == 1 and n_args > 1 or (len(args) == 1 and n_args == 1 and _is_tuples(args[0])):
             examples = args[0]
             try:
@@ -541,10 +545,7 @@ class BatchedStep:
             raise CompileError(f"{where}: {n_args} arguments expected (one array each, batch first), got {len(args)}")
         parts, B = [], None
         for i, (a, s) in enumerate(zip(args, self.trace.structure)):
-            try:
-                arr = np.asarray(a, dtype=float)
-            except (TypeError, ValueError) as e:
-                raise CompileError(f"{where}: argument {i} is not an array of numbers ({e})") from None
+            arr = _real_array(np, a, f"{where}: argument {i}")
             expected = _shape_of(s)
             if arr.ndim == 0 or arr.shape[1:] != expected:
                 want = "(" + ", ".join(["B"] + [str(d) for d in expected]) + ("," if not expected else "") + ")"
@@ -581,6 +582,31 @@ class BatchedStep:
             raise CompileError(f"step.loss_and_grad: p must be a vector of {len(self.params)} parameter values, "
                                f"got shape {tuple(p.shape)}")
         return self._step(p, self._batch(batch, "step.loss_and_grad"), True)
+
+
+def _real_array(np, a, what):
+    """`a` as a float array, or CompileError (`what` names the argument) for anything that is not real
+    numbers: None, complex numbers, strings, Values, objects, lists of different lengths, bools (as `flatten`
+    refuses them), rather than numpy's silent NaN or dropped imaginary part."""
+    try:
+        arr = np.asarray(a)
+    except (TypeError, ValueError) as e:  # lists of different lengths (numpy >= 1.24)
+        why = "its lists have different lengths" if "inhomogeneous" in str(e) else str(e)
+        raise CompileError(f"{what} is not an array of numbers: {why}") from None
+    if arr.dtype.kind in "iuf":
+        return arr.astype(float, copy=False)
+    if arr.dtype.kind == "O":  # find what numpy could not read as a number, to name it
+        for item in arr.ravel().tolist():
+            if not (isinstance(item, Real) and not isinstance(item, bool)):
+                hint = " (pass its .data)" if isinstance(item, Value) else ""
+                if isinstance(item, (list, tuple)):
+                    raise CompileError(f"{what} is not an array of numbers: its lists have different lengths")
+                raise CompileError(f"{what} must hold real numbers, got {type(item).__name__} "
+                                   f"{short_repr(item)}{hint}")
+        return arr.astype(float)
+    kinds = {"c": "complex numbers", "b": "bools", "U": "strings", "S": "bytes", "M": "dates", "m": "durations"}
+    raise CompileError(f"{what} must hold real numbers, got {kinds.get(arr.dtype.kind, arr.dtype.name)} "
+                       f"({short_repr(a)})")
 
 
 def _is_tuples(x):

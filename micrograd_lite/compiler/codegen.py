@@ -5,6 +5,7 @@ Backward statements are the engine's own closures run on `rules.Sym` stand-ins, 
 runs them, so the generated gradient is the engine's gradient, term for term.
 """
 
+import math
 import sys
 
 from ..explain import on_paths
@@ -14,15 +15,18 @@ from .trace import CONSTANT, INPUT, OP
 
 __all__ = ["forward_statements", "backward_statements", "generate"]
 
-# Python 3.12's sum() of floats is compensated (exact to the last bit), not left to right like the engine's
-# ``a + b + c`` under 3.11: from 3.12 on, the code calls sum() as the engine does.
+# Python 3.12's sum() of floats is compensated (exact to the last bit), not left to right like ``a + b + c``:
+# from 3.12 on, the code calls sum() as the engine does. Before, ``a + b + c`` is the engine's sum() and reads
+# as the notes write it; but it nests one level per term, and compiling a few thousand levels overflows the
+# parser's stack there, so a long sum calls sum() on a flat tuple (the same floats, left to right).
 _SUM_CALL = sys.version_info >= (3, 12)
+_LONG_SUM = 100
 
 
-def _sum(terms, start=None):
-    if _SUM_CALL:
-        return f"sum(({', '.join(terms)},), {start or '0.0'})"
-    return " + ".join(terms) if start is None else " + ".join([start] + terms)
+def _sum(terms):
+    if _SUM_CALL or len(terms) > _LONG_SUM:
+        return f"sum(({', '.join(terms)},), 0.0)"
+    return " + ".join(terms)
 
 
 def _forward(node, a, n):
@@ -34,7 +38,7 @@ def _forward(node, a, n):
         return f"-{a[0]}"
     if op == "**":
         k = node.parents[1]
-        if not k.parents and a[1] == literal(k.data) and k.data == int(k.data):
+        if not k.parents and a[1] == literal(k.data) and math.isfinite(k.data) and k.data == int(k.data):
             return f"{a[0]} ** {a[1]}"  # an integer power: never complex, so no need for power()
         return f"power({a[0]}, {a[1]})"
     if op in ("exp", "log", "sqrt", "tanh", "sigmoid"):
@@ -44,23 +48,13 @@ def _forward(node, a, n):
     if op == "abs":
         return f"abs({a[0]})"
     if op == "sum":
-        check_sum_start(node)
         return _sum(a)
     if op == "dot":
         products = [f"{w} * {x}" for w, x in zip(a[:n], a[n:2 * n])] or ["0.0"]
-        if _SUM_CALL:
-            total = f"sum(({', '.join(products)},), 0.0)"
-            return total if len(a) == 2 * n else f"{total} + {a[-1]}"
+        if _SUM_CALL or n > _LONG_SUM:
+            return _sum(products) + "".join(f" + {b}" for b in a[2 * n:])
         return " + ".join(products + a[2 * n:])
     raise CompileError(f"compile: no forward rule for op {op!r}")  # trace() refuses unknown ops first
-
-
-def check_sum_start(node):
-    """Raise CompileError for a `Value.sum` node whose number start was not 0: the start is no parent, so the
-    graph does not record it and the compiled code would leave it out."""
-    if node.data != 0.0 + sum([p.data for p in node.parents]) and node.data == node.data:
-        raise CompileError("compile: a Value.sum with a number start other than 0 (the graph does not "
-                           "record it): pass start as a Value, or add the number after the sum")
 
 
 def _operand(node, trace):

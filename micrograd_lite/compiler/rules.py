@@ -159,7 +159,7 @@ class Sym:
         # Only `engine._power_of` raises a stand-in to a power, inside a try that turns 0 ** negative and
         # overflow into infinities: the source calls it (as power_of) unless the exponent is a constant
         # integer >= 0, where x ** p cannot raise before the forward pass has.
-        if isinstance(p, (int, float)) and p >= 0 and p == int(p):
+        if isinstance(p, (int, float)) and math.isfinite(p) and p >= 0 and p == int(p):
             if p == 1:
                 return self  # x ** 1.0 == x exactly
             base = self.text if self.prec > POW else f"({self.text})"
