@@ -87,7 +87,7 @@ def _grad(outputs, inputs, grad_outputs, create_graph, allow_unused):
 
 
 def _number(q):
-    """The Value standing for a forward number a closure binds (see `compiler.rules.BOUND`): the node q
+    """The Value standing for a forward number a closure binds (see `ops.saved_numbers`): the node q
     itself, or for logsumexp's temporaries, es_i = exp(v_i - m) and s = the largest term (exactly 1.0) + the
     sum of the others, the engine's floats computed from its operands (m, the largest operand's value, a
     constant: es_i / s does not depend on it)."""

@@ -9,12 +9,9 @@ engine's internals is used: only ``op``, ``parents``, ``data`` and ``label``.
 
 
 from .engine import Value, topological_order
+from .ops import OPS
 
 __all__ = ["replay"]
-
-_UNARY = {"neg": Value.__neg__, "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt, "tanh": Value.tanh,
-          "sigmoid": Value.sigmoid, "relu": Value.relu, "abs": Value.__abs__}
-_BINARY = {"+": Value.__add__, "-": Value.__sub__, "*": Value.__mul__, "/": Value.__truediv__}
 
 
 def replay(root, substitute=None):
@@ -68,24 +65,10 @@ def replay(root, substitute=None):
 
 def _recompute(node, ps):
     """`node`'s op applied to the replayed parents `ps` (a list of Values)."""
-    op = node.op
-    if op in _BINARY and len(ps) == 2:
-        return _BINARY[op](ps[0], ps[1])
-    if op in _UNARY and len(ps) == 1:
-        return _UNARY[op](ps[0])
-    if op == "**" and len(ps) == 2:
-        exponent = node.parents[1]
-        if not exponent.parents and exponent.label is None:  # how `v ** 2` keeps its number
-            return ps[0] ** ps[1].data
-        return ps[0] ** ps[1]
-    if op == "sum":
-        return Value.sum(ps)  # a start other than 0 is a parent
-    if op == "dot":
-        n = len(ps) // 2
-        return Value.dot(ps[:n], ps[n:2 * n], ps[2 * n] if len(ps) % 2 else None)
-    if op == "logsumexp":
-        return Value.logsumexp(ps)
-    raise ValueError(f"replay: cannot replay op {op!r} with {len(ps)} parents (node {_name(node)})")
+    row = OPS.get(node.op)  # the op's row says how (ops.OPS)
+    if row is None or (row.arity is not None and row.arity != len(ps)):
+        raise ValueError(f"replay: cannot replay op {node.op!r} with {len(ps)} parents (node {_name(node)})")
+    return row.replay(ps, node)
 
 
 def _name(node):

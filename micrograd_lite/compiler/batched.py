@@ -23,13 +23,14 @@ from numbers import Real
 
 from ..checks import short_repr
 from ..engine import Value
+from ..ops import OPS
 from .codegen import needs_grad
 from .rules import Accumulator, Branch, CompileError, Sym, explore, literal, run_backward, sym_log
 from .trace import CONSTANT, OP, PARAMETER, trace
 
 __all__ = ["compile_batched", "BatchedStep", "numpy_or_error"]
 
-ELEMENTWISE = {"+", "-", "*", "/", "neg", "**", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs"}
+ELEMENTWISE = {name for name, row in OPS.items() if row.elementwise}
 
 
 def numpy_or_error():
@@ -302,16 +303,7 @@ def _simple(text):
 
 
 def _forward(n, a):
-    op = n.op
-    if op in ("+", "-", "*", "/", "**"):
-        return f"{a[0]} {op} {a[1]}"
-    if op == "neg":
-        return f"-{a[0]}"
-    if op == "relu":
-        return f"where({a[0]} <= 0.0, 0.0, {a[0]})"
-    if op == "abs":
-        return f"absolute({a[0]})"
-    return f"{op}({a[0]})"
+    return OPS[n.op].array.format(*a)  # the op's array source (ops.OPS)
 
 
 def _elementwise_backward(block, ins, w, lines):

@@ -9,6 +9,7 @@ import math
 import sys
 
 from ..explain import on_paths
+from ..ops import OPS
 from .names import grad_name, label_comment, temporary
 from .rules import Accumulator, Branch, CompileError, Sym, explore, literal, run_backward, sym_log
 from .trace import CONSTANT, INPUT, OP
@@ -30,23 +31,13 @@ def _sum(terms):
 
 
 def _forward(node, a, n):
-    """The right-hand side computing `node` from its operands' texts `a` (`n`: a dot's number of weights)."""
+    """The right-hand side computing `node` from its operands' texts `a` (`n`: a dot's number of weights):
+    its row's ``scalar`` source (`ops.OPS`), but for a few forms that read better or nest less."""
     op = node.op
-    if op in ("+", "-", "*", "/"):
-        return f"{a[0]} {op} {a[1]}"
-    if op == "neg":
-        return f"-{a[0]}"
     if op == "**":
         k = node.parents[1]
         if not k.parents and a[1] == literal(k.data) and math.isfinite(k.data) and k.data == int(k.data):
             return f"{a[0]} ** {a[1]}"  # an integer power: never complex, so no need for power()
-        return f"power({a[0]}, {a[1]})"
-    if op in ("exp", "log", "sqrt", "tanh", "sigmoid"):
-        return f"{op}({a[0]})"
-    if op == "relu":
-        return f"0.0 if {a[0]} <= 0.0 else {a[0]}"
-    if op == "abs":
-        return f"abs({a[0]})"
     if op == "sum":
         return _sum(a)
     if op == "dot":
@@ -54,7 +45,10 @@ def _forward(node, a, n):
         if _SUM_CALL or n > _LONG_SUM:
             return _sum(products) + "".join(f" + {b}" for b in a[2 * n:])
         return " + ".join(products + a[2 * n:])
-    raise CompileError(f"compile: no forward rule for op {op!r}")  # trace() refuses unknown ops first
+    row = OPS.get(op)
+    if row is None or row.arity is None:
+        raise CompileError(f"compile: no forward rule for op {op!r}")  # trace() refuses unknown ops first
+    return row.scalar.format(*a)
 
 
 def _operand(node, trace):
