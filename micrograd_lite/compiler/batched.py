@@ -120,6 +120,7 @@ class _Writer:
     def __init__(self, layout, np):
         self.L, self.np, self.lines, self.namespace, self.n_const = layout, np, [], {}, 0
         self.needed = needs_grad(layout.t)
+        self.from_static = False  # whether the gradient being scattered has one row (an independent block's)
 
     def const(self, value, prefix="I"):
         name = f"{prefix}{self.n_const}"
@@ -172,7 +173,7 @@ class _Writer:
                 how = "pgrad[{i}] += rows({g})" if len(set(run)) == len(run) else "add_at(pgrad, {i}, rows({g}))"
                 lines.append(how.format(i=self.const(idx), g=part))
             elif block != "c":
-                if block.static:  # read by every example: the gradients of the B rows add up
+                if block.static and not self.from_static:  # read by every example: the B rows' gradients add up
                     part = f"sum_rows({part})"
                 if run == list(range(len(block.members))):
                     lines.append(f"grad_{block.name} += {part}")
@@ -265,6 +266,7 @@ def generate_batched(layout, np, reduction):
         g = f"grad_{block.name}"
         lines = []
         m = block.members
+        w.from_static = block.static
         if block.kind == "dot":
             k = block.info["k"]
             lines.append(_add_to_params(block.info["W"], f"{g}.T @ {block.info['x']}", w))
