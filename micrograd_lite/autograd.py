@@ -107,7 +107,7 @@ def hessian(output, inputs):
     """The matrix of second derivatives d^2 output / d inputs[i] d inputs[j]: a list of n lists of n floats
     (n = len(inputs)), row i being `grad` of d output / d inputs[i]. `output`: one Value; `inputs`: a
     sequence of Values; an input the output does not depend on gives a row and column of zeros. Raises as
-    `grad`."""
+    `grad`. The same inside ``no_grad()`` (`grad` with ``create_graph=True`` records there)."""
     inputs = _as_values(inputs, "inputs")
     if not isinstance(output, Value):
         raise TypeError(f"hessian: output must be one Value, got {type(output).__name__} {short_repr(output)}")

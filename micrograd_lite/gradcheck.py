@@ -59,7 +59,8 @@ def gradcheck(f, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
 
     Raises TypeError when `f` is not callable, an input, `eps`, `atol` or `rtol` is not a number, or `f`
     does not return a Value; ValueError when `inputs` is empty, an input is not finite, `eps` is not
-    finite and > 0, or `atol` / `rtol` is not finite and >= 0. Errors raised by `f` itself propagate.
+    finite and > 0, or `atol` / `rtol` is not finite and >= 0. Errors raised by `f` itself propagate. Runs
+    inside `enable_grad()`: the same answer inside ``no_grad()``.
     """
     xs, leaves, out = _prepare("gradcheck", f, inputs, eps, atol, rtol)
     analytic, second = _backward_twice(out, leaves)
@@ -113,7 +114,7 @@ def gradgradcheck(f, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=
     and g is the gradient by ``backward()``. Returns True when every entry passes; otherwise raises
     GradcheckError naming each failing (i, j) with both values, or returns False with
     ``raise_exception=False``. Raises TypeError and ValueError as `gradcheck`; no ``grad`` of a Value `f`
-    reads is changed."""
+    reads is changed. Runs inside `enable_grad()`: the same answer inside ``no_grad()``."""
     xs, leaves, out = _prepare("gradgradcheck", f, inputs, eps, atol, rtol)
     analytic = hessian(out, leaves)
     numeric = numerical_hessian(f, xs, eps)
