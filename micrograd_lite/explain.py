@@ -239,11 +239,13 @@ def backward_source(root, params=(), decimals=6):
     for n in order:
         env[names[n]] = n.data
         if n.op == "logsumexp":  # the forward temporaries its backward reads
-            _, env[temporary(names[n], "es")], env[temporary(names[n], "s")] = logsumexp(tuple(p.data for p in n.parents))
+            _, es, s = logsumexp(tuple(p.data for p in n.parents))
+            env[temporary(names[n], "es")], env[temporary(names[n], "s")] = es, s
     num = lambda x: f"{x:.{decimals}f}" if x == 0 or 10.0 ** -decimals <= abs(x) < 1e6 else f"{x:.{decimals}e}"
     fwd = forward_statements(t)
     width = max(len(s) for _, s in fwd)
-    out = [f"# {names[n]}: label {label_comment(n.label)}" for n in order if n.label is not None and names[n] != n.label]
+    out = [f"# {names[n]}: label {label_comment(n.label)}" for n in order
+           if n.label is not None and names[n] != n.label]  # a label is never code, only a comment
     out += ["# forward (values of this graph)"]
     out += [f"{names[n]} = {num(n.data)}" for n in order if not n.parents and (n in t.params or n.label is not None)]
     out += [f"{s.ljust(width)}  # {num(n.data)}" for n, s in fwd]

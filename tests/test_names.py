@@ -4,7 +4,7 @@ against every other generated name and temporary; the label itself appears only 
 compile (with check=True), compile(batch=True) and explain.backward_source give the engine's numbers with
 the labels a learner (or a hostile user) types."""
 
-import math
+import unicodedata
 
 import pytest
 
@@ -27,13 +27,13 @@ HOSTILE = ["w", "ｗ", "fi", "ﬁ", "x0", "ｘ0", "z", "z_s", "_s_z", "_es_z", "
 def test_identifier_is_empty_or_a_normalised_identifier_that_is_no_temporary(label):
     name = identifier(label)
     assert name == "" or (name.isidentifier() and not name.startswith("_") and "__" not in name)
-    import unicodedata
     assert unicodedata.normalize("NFKC", name) == name
 
 
 def test_identifier_keeps_the_notes_readable():
-    assert [identifier(s) for s in ["w₁", "x²", "x₁₂", "∂E/∂w", "HW[0][1]", "ｗ", "ﬁ", "lambda", "5", "α"]] == [
-        "w_1", "x_2", "x_12", "dE_dw", "HW_0_1", "w", "fi", "lambda_", "v5", "α"]
+    labels = ["w₁", "x²", "x₁₂", "∂E/∂w", "HW[0][1]", "ｗ", "ﬁ", "lambda", "5", "α", "w'"]
+    assert [identifier(s) for s in labels] == [
+        "w_1", "x_2", "x_12", "dE_dw", "HW_0_1", "w", "fi", "lambda_", "v5", "α", "w_prime"]
 
 
 def test_assigned_names_are_unique_and_reach_no_reserved_or_temporary_name():

@@ -355,13 +355,15 @@ def _reduce_forward(block, n, w):
     name, R = block.name, block.rows
     if n.op == "sum":
         block.info["x"] = f"{name}_in"
-        return [f"{name}_in = {w.gather(list(n.parents), R)}", f"{name} = rowsum(expand({name}_in, {R}, {len(n.parents)}))"]
+        return [f"{name}_in = {w.gather(list(n.parents), R)}",
+                f"{name} = rowsum(expand({name}_in, {R}, {len(n.parents)}))"]
     if n.op == "logsumexp":
         return [f"{name}_in = {w.gather(list(n.parents), R)}",
                 f"{name}, {name}_es, {name}_s = logsumexp_rows(expand({name}_in, {R}, {len(n.parents)}))"]
     if n.op == "dot":
         k = len(n.parents) // 2
-        lines = [f"{name}_w = {w.gather(list(n.parents[:k]), R)}", f"{name}_x = {w.gather(list(n.parents[k:2 * k]), R)}"]
+        lines = [f"{name}_w = {w.gather(list(n.parents[:k]), R)}",
+                 f"{name}_x = {w.gather(list(n.parents[k:2 * k]), R)}"]
         total = f"rowsum(expand({name}_w * {name}_x, {R}, {k}))"
         if len(n.parents) > 2 * k:
             total += f" + {w.gather([n.parents[-1]], R)}"

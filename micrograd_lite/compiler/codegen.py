@@ -67,7 +67,8 @@ def forward_statements(trace):
         a = [_operand(p, trace) for p in node.parents]
         name = trace.names[node]
         if node.op == "logsumexp":
-            out.append((node, f"{name}, {temporary(name, 'es')}, {temporary(name, 's')} = logsumexp(({', '.join(a)},))"))
+            es, s = temporary(name, "es"), temporary(name, "s")
+            out.append((node, f"{name}, {es}, {s} = logsumexp(({', '.join(a)},))"))
         else:
             out.append((node, f"{name} = {_forward(node, a, len(a) // 2)}"))
     return out

@@ -25,8 +25,8 @@ RESERVED = frozenset({"P", "X", "B", "p", "forward", "step", "inf", "nan", "exp"
                       "sigmoid", "logsumexp", "power", "power_of", "math"} | set(dir(builtins)))
 
 # Characters spelled out rather than dropped (after NFKC): the notes' partial derivatives, products, etc.
-_SPELLED = {"∂": "d", "∇": "nabla", "∑": "sum", "∏": "prod", "√": "sqrt", "∞": "inf", "·": "_", "×": "_x_",
-            "'": "_prime", "′": "_prime", "″": "_prime2"}
+_SPELLED = {"∂": "d", "∇": "nabla", "∑": "sum", "∏": "prod", "√": "sqrt", "∞": "inf", "·": "_",
+            "×": "_x_", "'": "_prime", "′": "_prime", "″": "_prime2"}
 
 
 def _is_script(ch):
