@@ -352,19 +352,18 @@ def _term(tree, target):
 
 
 def _reduce_forward(block, n, w):
-    name, R = block.name, block.rows
-    if n.op == "sum":
-        block.info["x"] = f"{name}_in"
+    """The lines computing a reduction block from its row's array source (`ops.OPS`), on a (rows, k) matrix."""
+    name, R, array = block.name, block.rows, OPS[n.op].array
+    if n.op in ("sum", "logsumexp"):
+        k = len(n.parents)
+        out = name if n.op == "sum" else f"{name}, {name}_es, {name}_s"  # logsumexp: its temporaries too
         return [f"{name}_in = {w.gather(list(n.parents), R)}",
-                f"{name} = rowsum(expand({name}_in, {R}, {len(n.parents)}))"]
-    if n.op == "logsumexp":
-        return [f"{name}_in = {w.gather(list(n.parents), R)}",
-                f"{name}, {name}_es, {name}_s = logsumexp_rows(expand({name}_in, {R}, {len(n.parents)}))"]
+                f"{out} = {array.format(f'expand({name}_in, {R}, {k})')}"]
     if n.op == "dot":
         k = len(n.parents) // 2
         lines = [f"{name}_w = {w.gather(list(n.parents[:k]), R)}",
                  f"{name}_x = {w.gather(list(n.parents[k:2 * k]), R)}"]
-        total = f"rowsum(expand({name}_w * {name}_x, {R}, {k}))"
+        total = array.format(f"expand({name}_w, {R}, {k})", f"{name}_x")
         if len(n.parents) > 2 * k:
             total += f" + {w.gather([n.parents[-1]], R)}"
         return lines + [f"{name} = {total}"]
