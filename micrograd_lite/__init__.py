@@ -4,7 +4,7 @@ Build a graph out of `Value` objects, call ``backward()``, read every node's ``g
 """
 
 from .engine import Value, topological_order
-from .modes import detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
+from .modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from .nn import MLP, Embedding, Layer, Module, Neuron, StateDictError
 from .losses import cross_entropy, log_softmax, mse, softmax
 from .optim import SGD
@@ -17,7 +17,7 @@ from . import explain  # so that `import micrograd_lite` is enough for micrograd
 __version__ = "0.1.0"
 
 __all__ = [
-    "Value", "topological_order", "no_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled",
+    "Value", "topological_order", "no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled",
     "Module", "Neuron", "Layer", "MLP", "Embedding", "StateDictError",
     "mse", "softmax", "log_softmax", "cross_entropy",
     "SGD",

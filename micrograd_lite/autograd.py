@@ -12,6 +12,7 @@ from numbers import Real
 from .checks import short_repr
 from .compiler.rules import run_backward
 from .engine import Value, topological_order
+from .modes import enable_grad
 from .explain import on_paths
 
 __all__ = ["grad", "hessian"]
@@ -27,10 +28,18 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=Fa
     float ``backward()`` would add to the input's ``grad`` (from zero); with ``create_graph=True`` it is a node
     of a graph built from the outputs' graph, which ``backward()`` or `grad` can differentiate again:
     ``grad(grad(x ** 3, x, create_graph=True)[0], x)`` is 6x. An input the outputs do not depend on raises
-    ValueError naming it, or with ``allow_unused=True`` gives None.
+    ValueError naming it, or with ``allow_unused=True`` gives None. Inside `no_grad()`, ``create_graph=True``
+    still builds the gradient's graph (as PyTorch's does).
 
     Raises TypeError for an output, input or grad_output of the wrong type, ValueError for empty
     `outputs`/`inputs` or a `grad_outputs` of another length."""
+    if create_graph:  # the gradient's graph is built also inside no_grad(), as torch.autograd.grad does
+        with enable_grad():
+            return _grad(outputs, inputs, grad_outputs, create_graph, allow_unused)
+    return _grad(outputs, inputs, grad_outputs, create_graph, allow_unused)
+
+
+def _grad(outputs, inputs, grad_outputs, create_graph, allow_unused):
     outputs = _as_values(outputs, "outputs")
     inputs = _as_values(inputs, "inputs")
     seeds = _seeds(grad_outputs, len(outputs), create_graph)
@@ -78,7 +87,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=Fa
 
 
 def _number(q):
-    """The Value standing for a forward number a closure binds (see `compiler.rules.BOUND`): the node q
+    """The Value standing for a forward number a closure binds (see `ops.saved_numbers`): the node q
     itself, or for logsumexp's temporaries, es_i = exp(v_i - m) and s = the largest term (exactly 1.0) + the
     sum of the others, the engine's floats computed from its operands (m, the largest operand's value, a
     constant: es_i / s does not depend on it)."""
@@ -98,7 +107,7 @@ def hessian(output, inputs):
     """The matrix of second derivatives d^2 output / d inputs[i] d inputs[j]: a list of n lists of n floats
     (n = len(inputs)), row i being `grad` of d output / d inputs[i]. `output`: one Value; `inputs`: a
     sequence of Values; an input the output does not depend on gives a row and column of zeros. Raises as
-    `grad`."""
+    `grad`. The same inside ``no_grad()`` (`grad` with ``create_graph=True`` records there)."""
     inputs = _as_values(inputs, "inputs")
     if not isinstance(output, Value):
         raise TypeError(f"hessian: output must be one Value, got {type(output).__name__} {short_repr(output)}")

@@ -6,7 +6,11 @@ operands' ``grad``), and returns the new node. `backward()` calls the closures i
 A closure keeps its operands and the forward numbers it needs, never its output node, so a graph holds no
 reference cycle and is freed as soon as it is dropped; and ``backward()`` gives the gradients at the point
 where the graph was built, even if some ``data`` changed since. Closures bind what they keep as default
-arguments: one tuple per node, which the benchmarks found cheaper than one cell per captured name.
+arguments: one tuple per node, which the benchmarks found cheaper than one cell per captured name. The
+forward numbers a closure keeps are named by one convention: ``x`` and ``y`` the values of the first and
+second operand (lists of values for a dot's weights and inputs), ``out`` the result; any other name is a
+forward temporary that is no node's value (logsumexp's ``es``, ``s``). `ops.OPS` lists, per op, which it keeps,
+and tests/test_ops.py checks every closure against its row.
 Numerical policy, modes and errors: README, "Errors and checkpoints"; ``no_grad`` et al.: `modes`.
 """
 
@@ -14,6 +18,7 @@ import math
 from operator import mul as _mul
 
 from .checks import check_number, checked_pow, short_repr
+from .formulas import logsumexp as _logsumexp, sigmoid as _sigmoid
 from .modes import OPEN as _OPEN, _state, anomaly_in_forward, backward_checked, detect_anomaly, no_grad
 
 __all__ = ["Value", "no_grad", "detect_anomaly", "topological_order"]
@@ -110,12 +115,12 @@ class Value:
         x, y = self.data, other.data
         if y == 0.0:
             raise ZeroDivisionError(f"/: division by zero ({x!r} / {y!r})")
-        q = x / y
+        out = x / y
 
-        def _backward(g, a=self, b=other, y=y, q=q):
+        def _backward(g, a=self, b=other, y=y, out=out):
             a.grad += g / y
-            b.grad -= q / y * g  # -x/y^2, from the quotient already at hand
-        return _node(q, (self, other), "/", _backward)
+            b.grad -= out / y * g  # -x/y^2, from the quotient already at hand
+        return _node(out, (self, other), "/", _backward)
 
     def __rtruediv__(self, other):
         return _as_value(other, "/") / self
@@ -129,21 +134,21 @@ class Value:
         """``self ** other``: a number exponent k (kept as a constant leaf so pictures show it) or a Value."""
         x = self.data
         if isinstance(other, Value):
-            k = other.data
-            y = checked_pow(x, k)
+            y = other.data
+            out = checked_pow(x, y)
 
             # log is an argument, as the numbers are, so that `compile` and `grad(create_graph=True)` can run
             # this rule on stand-ins (math.log would read a stand-in Value as a float, cutting it off the graph)
-            def _backward(g, a=self, b=other, x=x, k=k, y=y, log=math.log):
-                a.grad += (k * _power_of(x, k - 1.0) if k else 0.0) * g
-                # ln x has no real value for x < 0 (k is then an integer); at x = 0 the limit is 0
-                b.grad += (y * log(x) if x > 0.0 else 0.0 if x == 0.0 else math.nan) * g
-            return _node(y, (self, other), "**", _backward)
-        k = check_number(other, "**")
+            def _backward(g, a=self, b=other, x=x, y=y, out=out, log=math.log):
+                a.grad += (y * _power_of(x, y - 1.0) if y else 0.0) * g
+                # ln x has no real value for x < 0 (y is then an integer); at x = 0 the limit is 0
+                b.grad += (out * log(x) if x > 0.0 else 0.0 if x == 0.0 else math.nan) * g
+            return _node(out, (self, other), "**", _backward)
+        y = check_number(other, "**")  # the exponent k
 
-        def _backward(g, a=self, x=x, k=k):
-            a.grad += (k * _power_of(x, k - 1.0) if k else 0.0) * g
-        return _node(checked_pow(x, k), (self, _constant(k)), "**", _backward)
+        def _backward(g, a=self, x=x, y=y):
+            a.grad += (y * _power_of(x, y - 1.0) if y else 0.0) * g
+        return _node(checked_pow(x, y), (self, _constant(y)), "**", _backward)
 
     def __rpow__(self, other):
         return _as_value(other, "**") ** self
@@ -152,13 +157,13 @@ class Value:
     def exp(self):
         """e ** self. Raises OverflowError naming the value when the result exceeds the float range."""
         try:
-            y = math.exp(self.data)
+            out = math.exp(self.data)
         except OverflowError:
             raise OverflowError(f"exp: result out of float range for exp({self.data!r})") from None
 
-        def _backward(g, a=self, y=y):
-            a.grad += y * g
-        return _node(y, (self,), "exp", _backward)
+        def _backward(g, a=self, out=out):
+            a.grad += out * g
+        return _node(out, (self,), "exp", _backward)
 
     def log(self):
         """Natural logarithm. Raises ValueError naming the value when it is <= 0."""
@@ -175,32 +180,27 @@ class Value:
         x = self.data
         if x < 0.0:
             raise ValueError(f"sqrt: argument must be >= 0, got {x!r}")
-        y = math.sqrt(x)
+        out = math.sqrt(x)
 
-        def _backward(g, a=self, y=y):
-            a.grad += (0.5 / y if y else math.inf) * g
-        return _node(y, (self,), "sqrt", _backward)
+        def _backward(g, a=self, out=out):
+            a.grad += (0.5 / out if out else math.inf) * g
+        return _node(out, (self,), "sqrt", _backward)
 
     def tanh(self):
         """Hyperbolic tangent; saturates to exactly +-1.0 (derivative 0.0) without overflow."""
-        t = math.tanh(self.data)
+        out = math.tanh(self.data)
 
-        def _backward(g, a=self, t=t):
-            a.grad += (1.0 - t * t) * g
-        return _node(t, (self,), "tanh", _backward)
+        def _backward(g, a=self, out=out):
+            a.grad += (1.0 - out * out) * g
+        return _node(out, (self,), "tanh", _backward)
 
     def sigmoid(self):
         """Logistic function 1 / (1 + e^-x), computed without overflow: sigmoid(-1000) = 0.0."""
-        x = self.data
-        if x >= 0.0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:  # e^-x would overflow for very negative x; e^x / (1 + e^x) is the same number
-            e = math.exp(x)
-            s = e / (1.0 + e)
+        out = _sigmoid(self.data)  # the formula the compiled code runs too (formulas.sigmoid)
 
-        def _backward(g, a=self, s=s):
-            a.grad += s * (1.0 - s) * g
-        return _node(s, (self,), "sigmoid", _backward)
+        def _backward(g, a=self, out=out):
+            a.grad += out * (1.0 - out) * g
+        return _node(out, (self,), "sigmoid", _backward)
 
     def relu(self):
         """max(0, x); the derivative at 0 is taken as 0, as in PyTorch. NaN propagates."""
@@ -223,20 +223,23 @@ class Value:
     @staticmethod
     def sum(values, start=0.0):
         """``start + values[0] + ... + values[n-1]`` as one node. `values`: an iterable of Values or numbers;
-        `start`: a number or a Value. With nothing to add, returns a constant leaf equal to `start`."""
+        `start`: a number or a Value. With nothing to add, returns a constant leaf equal to `start`. A start
+        other than 0.0 is the node's last parent (a number as a constant leaf, as ``**`` keeps its
+        exponent), so the graph records it: pictures show it and `compile` and `replay` read it."""
         vals = _values(values, "Value.sum")
         if isinstance(start, Value):
             vals.append(start)
-            start = 0.0
         else:
             start = check_number(start, "Value.sum start")
-        if not vals:
-            return Value(start)
+            if not vals:
+                return Value(start)
+            if start != 0.0 or math.copysign(1.0, start) < 0.0:  # +0.0 changes no sum; NaN and -0.0 do
+                vals.append(_constant(start))
 
         def _backward(g, vals=vals):
             for v in vals:
                 v.grad += g
-        return _node(start + sum([v.data for v in vals]), tuple(vals), "sum", _backward)
+        return _node(sum([v.data for v in vals]), tuple(vals), "sum", _backward)
 
     @staticmethod
     def dot(weights, inputs, bias=None):
@@ -256,20 +259,13 @@ class Value:
         vals = _values(values, "Value.logsumexp")
         if not vals:
             raise ValueError("Value.logsumexp: needs at least one value")
-        xs = [v.data for v in vals]
-        m = max(xs)
-        es = [math.exp(x - m) for x in xs]  # NaN where m is infinite (inf - inf): so is the gradient
-        i = xs.index(m) if m == m else 0
-        es[i] = 0.0  # the largest term is exactly 1: log1p of the others keeps the digits log(1 + tiny) loses
-        rest = sum(es)
-        es[i] = 1.0
-        s = 1.0 + rest
+        out, es, s = _logsumexp([v.data for v in vals])  # es_i = exp(v_i - m), s = sum(es): formulas.logsumexp
 
         def _backward(g, vals=vals, es=es, s=s):
             g = g / s
             for v, e in zip(vals, es):
                 v.grad += e * g  # d/dv_i = exp(v_i - m) / s = softmax(values)_i
-        return _node(m if math.isinf(m) else m + math.log1p(rest), tuple(vals), "logsumexp", _backward)
+        return _node(out, tuple(vals), "logsumexp", _backward)
 
     # ---- backpropagation --------------------------------------------------------------------------------
     def backward(self, gradient=1.0):
@@ -352,10 +348,11 @@ def _dot(ws, xs, bias, xd=None):
         xd = [x.data for x in xs]
     total = sum(map(_mul, wd, xd), 0.0)
 
-    def _backward(g, ws=ws, xs=xs, wd=wd, xd=xd, bias=bias):
-        for w, x, wv, xv in zip(ws, xs, wd, xd):
+    # x, y: the values of the weights and of the inputs (the naming convention of the module docstring)
+    def _backward(g, ws=ws, xs=xs, x=wd, y=xd, bias=bias):
+        for w, v, wv, xv in zip(ws, xs, x, y):
             w.grad += xv * g
-            x.grad += wv * g
+            v.grad += wv * g
         if bias is not None:
             bias.grad += g
     if bias is None:

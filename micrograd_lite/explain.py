@@ -218,6 +218,7 @@ def backward_source(root, params=(), decimals=6):
     variable (nothing to differentiate with respect to: label the leaves or pass params), and
     `compiler.CompileError` for an op the compiler does not know."""
     from .compiler.codegen import backward_statements, forward_statements
+    from .compiler.names import grad_name, label_comment, temporary
     from .compiler.runtime import NAMESPACE, logsumexp
     from .compiler.trace import CONSTANT, OP, PARAMETER, Trace
 
@@ -238,16 +239,19 @@ def backward_source(root, params=(), decimals=6):
     for n in order:
         env[names[n]] = n.data
         if n.op == "logsumexp":  # the forward temporaries its backward reads
-            _, env[names[n] + "_es"], env[names[n] + "_s"] = logsumexp(tuple(p.data for p in n.parents))
+            _, es, s = logsumexp(tuple(p.data for p in n.parents))
+            env[temporary(names[n], "es")], env[temporary(names[n], "s")] = es, s
     num = lambda x: f"{x:.{decimals}f}" if x == 0 or 10.0 ** -decimals <= abs(x) < 1e6 else f"{x:.{decimals}e}"
     fwd = forward_statements(t)
     width = max(len(s) for _, s in fwd)
-    out = ["# forward (values of this graph)"]
+    out = [f"# {names[n]}: label {label_comment(n.label)}" for n in order
+           if n.label is not None and names[n] != n.label]  # a label is never code, only a comment
+    out += ["# forward (values of this graph)"]
     out += [f"{names[n]} = {num(n.data)}" for n in order if not n.parents and (n in t.params or n.label is not None)]
     out += [f"{s.ljust(width)}  # {num(n.data)}" for n, s in fwd]
     out += ["", "# backward: the chain rule through each forward line, in the order backward() runs them",
-            f"grad_{names[root]} = 1.0"]
-    env[f"grad_{names[root]}"] = 1.0
+            f"{grad_name(names[root])} = 1.0"]
+    env[grad_name(names[root])] = 1.0
     for comment, lines in backward_statements(t, fwd, params_defined=False):
         out.append(f"# backward of: {comment}")
         for group in _statements(lines):

@@ -11,6 +11,7 @@ from numbers import Real
 
 from .autograd import hessian
 from .engine import Value, no_grad, topological_order
+from .modes import enable_grad
 
 __all__ = ["numerical_grad", "numerical_hessian", "gradcheck", "gradgradcheck", "GradcheckError"]
 
@@ -37,6 +38,7 @@ def numerical_grad(f, inputs, eps=1e-6):
     return _central_differences(f, xs, eps)
 
 
+@enable_grad()  # f must build its graph even when called inside no_grad()
 def gradcheck(f, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     """Check the engine's gradient of `f` at `inputs` against central differences, as
     ``torch.autograd.gradcheck`` does.
@@ -57,7 +59,8 @@ def gradcheck(f, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
 
     Raises TypeError when `f` is not callable, an input, `eps`, `atol` or `rtol` is not a number, or `f`
     does not return a Value; ValueError when `inputs` is empty, an input is not finite, `eps` is not
-    finite and > 0, or `atol` / `rtol` is not finite and >= 0. Errors raised by `f` itself propagate.
+    finite and > 0, or `atol` / `rtol` is not finite and >= 0. Errors raised by `f` itself propagate. Runs
+    inside `enable_grad()`: the same answer inside ``no_grad()``.
     """
     xs, leaves, out = _prepare("gradcheck", f, inputs, eps, atol, rtol)
     analytic, second = _backward_twice(out, leaves)
@@ -100,6 +103,7 @@ def _prepare(name, f, inputs, eps, atol, rtol):
     return xs, leaves, out
 
 
+@enable_grad()
 def gradgradcheck(f, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     """Check the second derivatives of `f` at `inputs` (the Hessian, from `grad` with ``create_graph=True``)
     against central differences of the engine's gradient, as ``torch.autograd.gradgradcheck`` checks
@@ -110,7 +114,7 @@ def gradgradcheck(f, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=
     and g is the gradient by ``backward()``. Returns True when every entry passes; otherwise raises
     GradcheckError naming each failing (i, j) with both values, or returns False with
     ``raise_exception=False``. Raises TypeError and ValueError as `gradcheck`; no ``grad`` of a Value `f`
-    reads is changed."""
+    reads is changed. Runs inside `enable_grad()`: the same answer inside ``no_grad()``."""
     xs, leaves, out = _prepare("gradgradcheck", f, inputs, eps, atol, rtol)
     analytic = hessian(out, leaves)
     numeric = numerical_hessian(f, xs, eps)

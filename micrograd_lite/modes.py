@@ -1,14 +1,15 @@
-"""Evaluation modes: `no_grad()` and `detect_anomaly()`, per thread, as PyTorch's grad mode is.
+"""Evaluation modes: `no_grad()`, `enable_grad()` and `detect_anomaly()`, per thread, as PyTorch's grad mode is.
 
 Each thread has its own switches (a `threading.local`). Ops must not pay for a thread-local lookup on every
 node, so `OPEN[0]` counts the blocks open in all threads: while it is 0, the common case, every thread is in
 the default mode (recording, no anomaly checks) and the engine looks no further.
 """
 
+import functools
 import math
 import threading
 
-__all__ = ["no_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled"]
+__all__ = ["no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled"]
 
 
 OPEN = [0]  # mode blocks open in all threads (a list, so the engine reads it without a module lookup)
@@ -56,6 +57,14 @@ class _Mode:
             OPEN[0] -= 1
         return False
 
+    def __call__(self, fn):
+        """As a decorator: `fn` runs inside this mode (as PyTorch's modes decorate)."""
+        @functools.wraps(fn)
+        def inside(*args, **kwargs):
+            with self:
+                return fn(*args, **kwargs)
+        return inside
+
 
 class no_grad(_Mode):
     """Context manager: ops of this thread inside it build no graph and keep no parents (for evaluation and
@@ -64,6 +73,16 @@ class no_grad(_Mode):
 
     def _switch(self, recording, anomaly):
         return False, anomaly
+
+
+class enable_grad(_Mode):
+    """Context manager (or decorator): ops of this thread inside it record the graph even inside a
+    `no_grad()` block, like ``torch.enable_grad()``. `autograd.grad` with ``create_graph=True``, `hessian`,
+    `gradcheck`, `gradgradcheck` and ``explain.check`` run inside it, so they give the same answer inside
+    ``no_grad()`` as outside."""
+
+    def _switch(self, recording, anomaly):
+        return True, anomaly
 
 
 class detect_anomaly(_Mode):

@@ -7,15 +7,11 @@ the new graph's values and its ``backward()`` are the engine's, under the substi
 engine's internals is used: only ``op``, ``parents``, ``data`` and ``label``.
 """
 
-import math
 
 from .engine import Value, topological_order
+from .ops import OPS
 
 __all__ = ["replay"]
-
-_UNARY = {"neg": Value.__neg__, "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt, "tanh": Value.tanh,
-          "sigmoid": Value.sigmoid, "relu": Value.relu, "abs": Value.__abs__}
-_BINARY = {"+": Value.__add__, "-": Value.__sub__, "*": Value.__mul__, "/": Value.__truediv__}
 
 
 def replay(root, substitute=None):
@@ -32,7 +28,7 @@ def replay(root, substitute=None):
     ``+ - * / neg ** exp log sqrt tanh sigmoid relu abs sum dot logsumexp``. Replay conventions, from the ops' public
     shapes: a ``dot`` node's parents are w_1..w_n, x_1..x_n, then the bias when their count is odd; a ``**``
     whose exponent is an unlabelled leaf is replayed with that number as exponent (how ``v ** 2`` stores
-    it); a ``sum`` node's numeric ``start`` is recovered as its data minus its parents' sum.
+    it); a ``sum`` node's numeric ``start`` is its last parent (a constant leaf).
 
     Raises TypeError when `root` is not a Value or a replacement is neither a number nor a callable (or a
     callable returns a non-Value), ValueError naming the op for a node whose op cannot be replayed, and
@@ -69,25 +65,10 @@ def replay(root, substitute=None):
 
 def _recompute(node, ps):
     """`node`'s op applied to the replayed parents `ps` (a list of Values)."""
-    op = node.op
-    if op in _BINARY and len(ps) == 2:
-        return _BINARY[op](ps[0], ps[1])
-    if op in _UNARY and len(ps) == 1:
-        return _UNARY[op](ps[0])
-    if op == "**" and len(ps) == 2:
-        exponent = node.parents[1]
-        if not exponent.parents and exponent.label is None:  # how `v ** 2` keeps its number
-            return ps[0] ** ps[1].data
-        return ps[0] ** ps[1]
-    if op == "sum":
-        start = node.data - sum([p.data for p in node.parents])
-        return Value.sum(ps, start=start if math.isfinite(start) else 0.0)
-    if op == "dot":
-        n = len(ps) // 2
-        return Value.dot(ps[:n], ps[n:2 * n], ps[2 * n] if len(ps) % 2 else None)
-    if op == "logsumexp":
-        return Value.logsumexp(ps)
-    raise ValueError(f"replay: cannot replay op {op!r} with {len(ps)} parents (node {_name(node)})")
+    row = OPS.get(node.op)  # the op's row says how (ops.OPS)
+    if row is None or (row.arity is not None and row.arity != len(ps)):
+        raise ValueError(f"replay: cannot replay op {node.op!r} with {len(ps)} parents (node {_name(node)})")
+    return row.replay(ps, node)
 
 
 def _name(node):

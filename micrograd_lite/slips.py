@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from .checks import short_repr
 from .engine import Value, topological_order
+from .modes import enable_grad
 from .replay import replay
 
 __all__ = ["check", "claim_value", "CheckReport", "CheckResult", "Cause", "KINDS", "agreement"]
@@ -430,6 +431,7 @@ def claim_value(root, name, *, lr=None):
     return check(root, {name: 0.0}, lr=lr, explain=False).items[0].value
 
 
+@enable_grad()  # the replays it checks against build graphs, also when called inside no_grad()
 def check(root, claims, *, lr=None, params=None, explain=True):
     """Check written numbers against the engine; returns a `CheckReport`.
 

@@ -105,3 +105,22 @@ def test_unused_input_and_bad_arguments():
     with pytest.raises(TypeError, match=r"grad_outputs\[0\] must be a number or a Value, got bool"):
         grad(x * 3.0, [x], grad_outputs=[True])
 
+
+
+# ---- inside no_grad(): what they give outside it, as torch.autograd.grad(create_graph=True) does --------------
+def test_grad_hessian_and_gradgradcheck_inside_no_grad_give_what_they_give_outside():
+    from micrograd_lite import gradcheck, no_grad
+    x = Value(2.0)
+    y = x ** 3
+    outside = (grad(y, x, create_graph=True)[0], hessian(y, [x]))
+    with no_grad():
+        g, = grad(y, x, create_graph=True)
+        assert g.data == outside[0].data == 12.0 and g.parents  # a node of a graph, not a detached leaf
+        assert grad(g, x)[0].data == 12.0
+        assert hessian(y, [x]) == outside[1] == [[12.0]]
+        assert gradgradcheck(lambda a: a ** 3, [2.0])
+        assert gradcheck(lambda a: a ** 3, [2.0])
+        # a wrong second derivative is still caught: relu's kink at 0 gives 0 analytically, 1/(2 eps) numerically
+        assert not gradgradcheck(lambda a: (a * 1e6).relu() * a, [0.0], raise_exception=False)
+        assert Value(1.0) * 2.0 is not None and not (Value(1.0) * 2.0).parents  # still no_grad after them
+    assert not gradgradcheck(lambda a: (a * 1e6).relu() * a, [0.0], raise_exception=False)

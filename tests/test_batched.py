@@ -157,7 +157,7 @@ def test_bad_batches_name_the_argument():
         step(np.zeros((2, 3, 27)), np.zeros((3, 27)))
     with pytest.raises(CompileError, match=r"^step: 2 arguments expected"):
         step(np.zeros((2, 3, 27)), np.zeros((2, 27)), np.zeros(2))
-    with pytest.raises(CompileError, match=r"^step: argument 0 is not an array of numbers"):
+    with pytest.raises(CompileError, match=r"^step: argument 0 must hold real numbers, got strings"):
         step([["a"]], np.zeros((1, 27)))
     with pytest.raises(CompileError, match=r"^step: the batch is empty$"):
         step(np.zeros((0, 3, 27)), np.zeros((0, 27)))
@@ -231,10 +231,11 @@ def test_torch_backend_without_torch_names_the_extra(monkeypatch):
         mg.compile(lambda x: w * x, 1.0, batch=True, backend="jax")
 
 
-def test_a_sum_with_a_number_start_is_refused_as_by_the_scalar_compiler():
+def test_a_sum_with_a_number_start_keeps_it():
     w = Value(2.0)
-    with pytest.raises(CompileError, match=r"a Value\.sum with a number start other than 0"):
-        mg.compile(lambda x: Value.sum([w * x], 1.0), 1.0, batch=True)
+    step = mg.compile(lambda x: Value.sum([w * x], 1.5), 1.0, batch=True)
+    zero([w])
+    assert step(np.array([1.0, 3.0])) == (2.0 + 1.5 + 6.0 + 1.5) / 2 and w.grad == 2.0
 
 
 def test_a_weight_tied_within_one_layer_gets_both_contributions():
@@ -253,3 +254,87 @@ def test_a_weight_tied_within_one_layer_gets_both_contributions():
     engine.backward()
     assert abs(loss - engine.data) <= 1e-12
     assert_close(got, grads([w, v, b]))
+
+
+# ---- nodes that do not depend on the example: computed once, broadcast, their gradients summed ------------
+def engine_batch(fn, batch, params, reduction="mean"):
+    """The loss and gradients of building the B graphs and backpropagating their mean (or sum)."""
+    zero(params)
+    total = Value.sum([fn(*example) for example in batch])
+    loss = total * (1.0 / len(batch)) if reduction == "mean" else total
+    loss.backward()
+    return loss.data, grads(params)
+
+
+def batched_batch(fn, example, batch, params, reduction="mean"):
+    step = mg.compile(fn, *example, batch=True, reduction=reduction)
+    zero(params)
+    loss = step(*[np.array([ex[i] for ex in batch]) for i in range(len(example))])
+    return loss, grads(params)
+
+
+P3 = [Value(0.3), Value(-0.7), Value(1.1)]
+WS, BIAS = [Value(0.5), Value(-0.25)], Value(0.1)
+STATIC_CASES = {
+    "L2 penalty Value.dot(P, P)": (lambda x: (Value.dot(P3, x) - 1.0) ** 2 + 0.01 * Value.dot(P3, P3),
+                                   ([1.0, 2.0, 3.0],), P3, lambda r: ([r.gauss(0, 1) for _ in range(3)],)),
+    "Value.dot(ws, [1.0, 2.0], b) * x": (lambda x: Value.dot(WS, [1.0, 2.0], BIAS) * x, (1.0,), WS + [BIAS],
+                                         lambda r: (r.gauss(0, 1),)),
+    "a norm": (lambda x: (Value.sum([p * p for p in P3]).sqrt() - x) ** 2, (1.0,), P3, lambda r: (r.gauss(0, 1),)),
+    "a constant times a parameter": (lambda x: (3.0 * P3[0]) * x + (P3[1] * 2.0).tanh() * x * x, (1.0,),
+                                     P3[:2], lambda r: (r.gauss(0, 1),)),
+    "a layer on parameters": (lambda x: Value.sum([Value.dot(P3, P3[::-1], BIAS).tanh() * x, Value.logsumexp(
+        [P3[0], P3[1] * 2.0, x]), Value.dot([P3[2], 1.5], [x, P3[0]])]), (1.0,), P3 + [BIAS],
+                             lambda r: (r.gauss(0, 1),)),
+    "a loss that ignores the example": (lambda x: (P3[0] - 2.0) ** 2 + P3[1].relu(), (1.0,), P3[:2],
+                                        lambda r: (r.gauss(0, 1),)),
+}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("case", sorted(STATIC_CASES))
+def test_example_independent_nodes_give_the_engines_gradients_for_every_batch_size(case, reduction):
+    fn, example, params, draw = STATIC_CASES[case]
+    rng = random.Random(case)
+    for B in sorted({1, 2, 3, len(params), len(params) + 1, 7}):
+        batch = [draw(rng) for _ in range(B)]
+        loss, got = batched_batch(fn, example, batch, params, reduction)
+        expected_loss, expected = engine_batch(fn, batch, params, reduction)
+        assert abs(loss - expected_loss) <= 1e-12 * max(1.0, abs(expected_loss)), (case, B)
+        assert_close(got, expected)
+
+
+def test_an_example_independent_block_is_computed_once():
+    step = mg.compile(STATIC_CASES["L2 penalty Value.dot(P, P)"][0], [1.0, 2.0, 3.0], batch=True)
+    # the penalty's dot reads parameters only: one row (its gradient too), not one per example
+    assert any("= expand(p[" in line and line.endswith(", 1, 3)") for line in step.source.splitlines())
+    assert "zeros(1, 1)" in step.source
+
+
+@pytest.mark.parametrize("bad, message", [
+    ([None, 1.0], r"argument 0 must hold real numbers, got NoneType None$"),
+    ([1.0 + 2.0j], r"argument 0 must hold real numbers, got complex numbers"),
+    (np.array([1.0, None], dtype=object), r"argument 0 must hold real numbers, got NoneType None$"),
+    (np.array([1.0, "x"], dtype=object), r"argument 0 must hold real numbers, got str 'x'$"),
+    ([[1.0], [1.0, 2.0]], r"argument 0 is not an array of numbers: its lists have different lengths$"),
+    ([True, False], r"argument 0 must hold real numbers, got bools"),
+    ([Value(1.0)], r"argument 0 must hold real numbers, got Value .* \(pass its .data\)$"),
+    ([], r"the batch is empty$"),
+])
+def test_arguments_that_are_not_real_numbers_are_refused_by_name(bad, message):
+    w = Value(2.0)
+    step = mg.compile(lambda x: w * x, 1.0, batch=True)
+    with pytest.raises(CompileError, match="^step: " + message):
+        step(bad)
+    with pytest.raises(CompileError, match="^step.forward: " + message):
+        step.forward(bad)
+    assert w.grad == 0.0
+
+
+def test_a_step_called_without_arguments_names_what_it_expects():
+    w = Value(2.0)
+    step = mg.compile(lambda x, y: w * x * y, 1.0, 2.0, batch=True)
+    with pytest.raises(CompileError, match=r"^step: no arguments; expected 2 \(one array each"):
+        step()
+    with pytest.raises(CompileError, match=r"^step: argument 1 must hold real numbers, got NoneType None$"):
+        step([1.0, 2.0], [None, 3.0])

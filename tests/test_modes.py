@@ -114,3 +114,20 @@ def test_modes_restore_after_an_exception_and_nest():
                 assert not is_grad_enabled() and is_anomaly_enabled()
                 Value(1.0) / 0
     assert is_grad_enabled() and not is_anomaly_enabled() and OPEN[0] == 0
+
+
+def test_enable_grad_records_inside_no_grad_and_explain_check_gives_its_verdicts_there():
+    from micrograd_lite import enable_grad
+    from micrograd_lite.explain import check
+    with no_grad():
+        with enable_grad():
+            assert is_grad_enabled() and (Value(1.0) * 2.0).parents
+        assert not is_grad_enabled()
+    x, w = Value(0.5, label="x"), Value(-1.2, label="w")
+    y = (x * w).tanh()
+    y.label = "y"
+    claims = {"dy/dw": "0.9", "y": "-0.537", "dy/dx": 0.1}
+    outside = [(r.verdict, r.value) for r in check(y, claims).items]
+    with no_grad():
+        inside = [(r.verdict, r.value) for r in check(y, claims).items]
+    assert inside == outside and [v for v, _ in outside] == ["wrong", "correct", "wrong"]

@@ -12,6 +12,7 @@ from ..checks import short_repr
 from ..engine import Value, topological_order
 from .batched import BatchedStep, compile_batched
 from .codegen import generate, needs_grad
+from .names import grad_name
 from .rules import CompileError
 from .runtime import NAMESPACE
 from .trace import OP, Trace, first_difference, flatten, rebuild, trace
@@ -51,12 +52,15 @@ def compile(fn, *example_args, check=False, batch=False, reduction="mean", backe
     argument tuples, runs the traced graph once over the whole batch (every node a length-B vector, dots of
     one input list one matrix product; see `batched`), returns the mean (``reduction='sum'``: the sum) of
     the B losses as a float and adds to each parameter's ``.grad`` the gradient of that mean (sum): what
-    building the B graphs and calling ``backward()`` on their mean adds, to rounding. The graph must not
-    depend on the example: an index that selects nodes (an embedding row, a cross-entropy target) must be
-    passed as a one-hot input, e.g. ``Value.dot(column, one_hot)``. Raises CompileError as above, when
-    numpy is missing, and from ``step(...)`` when an argument's shape is not (B, *its example's shape),
-    naming the argument. ``backend='torch'`` runs the same source on PyTorch float64 tensors (on the GPU
-    when one is present; ``pip install micrograd_lite[torch]``, CompileError naming it without torch)."""
+    building the B graphs and calling ``backward()`` on their mean adds, to rounding (to 1e-12 in the
+    tests), also where nodes do not depend on the example (a weight penalty: computed once, its gradient
+    summed over the batch). The graph must not depend on the example: an index that selects nodes (an
+    embedding row, a cross-entropy target) must be passed as a one-hot input, e.g. ``Value.dot(column,
+    one_hot)``. Raises CompileError as above, when numpy is missing, and from ``step(...)`` when an
+    argument's shape is not (B, *its example's shape) or it holds anything but real numbers (None, complex
+    numbers, strings, ragged lists), when the batch is empty or there are no arguments, naming the
+    argument. ``backend='torch'`` runs the same source on PyTorch float64 tensors (on the GPU when one is
+    present; ``pip install micrograd_lite[torch]``, CompileError naming it without torch)."""
     if batch:
         if check:
             raise CompileError("compile: check=True is for the scalar step (batch=False)")
@@ -127,10 +131,10 @@ class Step:
                 self._restore(saved)
                 raise CompileError(f"step (check=True): node #{i} {name} ({n.op}) is {compiled[name]!r} "
                                    f"compiled but {data!r} by the engine")
-            if n in needed and not _close(compiled["grad_" + name], grad):
+            if n in needed and not _close(compiled[grad_name(name)], grad):
                 self._restore(saved)
                 raise CompileError(f"step (check=True): the gradient of node #{i} {name} is "
-                                   f"{compiled['grad_' + name]!r} compiled but {grad!r} by the engine")
+                                   f"{compiled[grad_name(name)]!r} compiled but {grad!r} by the engine")
         return compiled[t.names[t.root]]
 
     def _locals(self, xs):

@@ -10,24 +10,32 @@ A batch of examples builds the *same* graph with different numbers, so the graph
 - an elementwise group: one op (``tanh``, ``-``, ...) applied to nodes of earlier blocks, one vector op;
 - a reduction (``sum``, ``logsumexp``, a dot of non-parameter weights): one column.
 
-Parameters stay scalars: each is read once per step into ``p`` (a vector), and its gradient, summed over the
-batch, is added to its ``.grad``. The backward of an elementwise group is the engine's own closure run on
+A node that does not depend on the example (it reads only parameters and constants: a weight penalty, a
+norm, a constant times a parameter) is in a block of *one* row, computed once and broadcast against the B
+rows of the blocks that read it; the gradient that flows back into it is summed over those B rows
+(``sum_rows``). Parameters stay scalars: each is read once per step into ``p`` (a vector), and its gradient,
+summed over the batch, is added to its ``.grad``. Each op's forward is its row's ``array`` source
+(`ops.OPS`). The backward of an elementwise group is the engine's own closure run on
 stand-ins named after the blocks (`rules.run_backward`, as the scalar compiler does); where the closure
 branches on a number (relu, abs) the source uses ``where``. The backward of a dot group and of the
-reductions is their matrix form (``grad_x = grad_h @ W``, ``grad_W = grad_h.T @ x``), checked against the
-engine by tests/test_batched.py.
+reductions is their matrix form (``grad_x = grad_h @ W``, ``grad_W = grad_h.T @ x``), *not* derived from the
+closures: tests/test_compile_properties.py proves it agrees with the engine (loss and every gradient to
+1e-12) on random graphs of every op, and tests/test_batched.py on the demo models.
 """
 
 import builtins
+from numbers import Real
 
 from ..checks import short_repr
-from .codegen import check_sum_start, needs_grad
+from ..engine import Value
+from ..ops import OPS
+from .codegen import needs_grad
 from .rules import Accumulator, Branch, CompileError, Sym, explore, literal, run_backward, sym_log
 from .trace import CONSTANT, OP, PARAMETER, trace
 
 __all__ = ["compile_batched", "BatchedStep", "numpy_or_error"]
 
-ELEMENTWISE = {"+", "-", "*", "/", "neg", "**", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs"}
+ELEMENTWISE = {name for name, row in OPS.items() if row.elementwise}
 
 
 def numpy_or_error():
@@ -52,7 +60,15 @@ class _Layout:
         self.t, self.blocks, self.where, self.consts = t, [], {}, {}
         self.param_index = {p: i for i, p in enumerate(t.params)}
         position = {v: i for i, v in enumerate(t.inputs)}
+        # Nodes that do not depend on the example (a penalty on the weights, a constant times a parameter):
+        # their blocks have one row, computed once and broadcast against the batch's B rows; their gradient
+        # is summed over the rows that read them.
+        self.static = set()
+        for n in t.order:
+            if t.kind[n] in (PARAMETER, CONSTANT) or (t.kind[n] == OP and all(p in self.static for p in n.parents)):
+                self.static.add(n)
         self.X = _Block("X", "input", list(t.inputs))
+        self.X.static, self.X.rows = False, "B"
         for v in t.inputs:
             self.where[v] = (self.X, position[v])
         for n in t.order:
@@ -77,6 +93,8 @@ class _Layout:
     def _new(self, kind, members):
         names = {"dot": "h", "reduce": "r"}
         block = _Block(f"{names.get(kind, 'e')}{len(self.blocks)}", kind, members)
+        block.static = members[0] in self.static  # a group's members share their operands' blocks
+        block.rows = "1" if block.static else "B"
         self.blocks.append(block)
         return block
 
@@ -87,10 +105,10 @@ class _Layout:
             k = len(n.parents) // 2
             ws, xs, rest = n.parents[:k], n.parents[k:2 * k], n.parents[2 * k:]
             if k and all(t.kind[w] == PARAMETER for w in ws) and all(t.kind[b] == PARAMETER for b in rest):
-                return ("dot", tuple(map(id, xs)), bool(rest))
+                return ("dot", tuple(map(id, xs)), bool(rest), n in self.static)
             return None
         if n.op in ELEMENTWISE:
-            return ("elementwise", n.op) + tuple(
+            return ("elementwise", n.op, n in self.static) + tuple(
                 id(self.where[p][0]) if isinstance(self.where[p][0], _Block) else self.where[p][0]
                 for p in n.parents)
         return None
@@ -102,6 +120,7 @@ class _Writer:
     def __init__(self, layout, np):
         self.L, self.np, self.lines, self.namespace, self.n_const = layout, np, [], {}, 0
         self.needed = needs_grad(layout.t)
+        self.from_static = False  # whether the gradient being scattered has one row (an independent block's)
 
     def const(self, value, prefix="I"):
         name = f"{prefix}{self.n_const}"
@@ -109,8 +128,9 @@ class _Writer:
         self.namespace[name] = value
         return name
 
-    def gather(self, nodes):
-        """Source text of a (B, len(nodes)) array (or a broadcastable row or number) holding `nodes`' values."""
+    def gather(self, nodes, rows="B"):
+        """Source text of a (B, len(nodes)) array (or a broadcastable row or number) holding `nodes`' values;
+        `rows`: the number of rows of a concatenation (``"1"`` when every node is example-independent)."""
         np = self.np
         kinds = [self.L.where[n][0] for n in nodes]
         if all(k == "c" for k in kinds):
@@ -128,7 +148,7 @@ class _Writer:
                 parts.append(f"p[{self.const(np.array(run))}]")
             else:
                 parts.append(_columns(block, run, self))
-        return parts[0] if len(parts) == 1 else f"cat(B, {', '.join(parts)})"
+        return parts[0] if len(parts) == 1 else f"cat({rows}, {', '.join(parts)})"
 
     def scatter(self, grad, nodes, lines):
         """Lines adding `grad` ((B, len(nodes)), or broadcastable) into the gradients of `nodes`."""
@@ -153,13 +173,15 @@ class _Writer:
                 how = "pgrad[{i}] += rows({g})" if len(set(run)) == len(run) else "add_at(pgrad, {i}, rows({g}))"
                 lines.append(how.format(i=self.const(idx), g=part))
             elif block != "c":
+                if block.static and not self.from_static:  # read by every example: the B rows' gradients add up
+                    part = f"sum_rows({part})"
                 if run == list(range(len(block.members))):
                     lines.append(f"grad_{block.name} += {part}")
                 elif len(set(run)) == len(run):
                     lines.append(f"grad_{block.name}[:, {_index_text(run, self)}] += {part}")
                 else:
                     lines.append(f"add_at_columns(grad_{block.name}, {self.const(np.array(run))}, "
-                                 f"expand({part}, B, {width}))")
+                                 f"expand({part}, {block.rows}, {width}))")
             col += width
 
 
@@ -203,7 +225,9 @@ def generate_batched(layout, np, reduction):
         m = block.members
         if block.kind == "dot":
             k = len(m[0].parents) // 2
-            x = w.gather(list(m[0].parents[k:2 * k]))
+            x = w.gather(list(m[0].parents[k:2 * k]), block.rows)
+            if block.static:  # parameters or constants: a row vector (one example's worth)
+                x = f"expand({x}, 1, {k})"
             W = w.const(np.array([[layout.param_index[q] for q in n.parents[:k]] for n in m]))
             bias = ""
             if len(m[0].parents) > 2 * k:
@@ -217,25 +241,32 @@ def generate_batched(layout, np, reduction):
         elif block.kind == "elementwise":
             ins = []
             for i in range(len(m[0].parents)):
-                text = w.gather([n.parents[i] for n in m])
+                text = w.gather([n.parents[i] for n in m], block.rows)
                 if not _simple(text):
                     fwd.append(f"{block.name}_a{i} = {text}")
                     text = f"{block.name}_a{i}"
                 ins.append(text)
             operands[block] = ins
-            fwd.append(f"{block.name} = {_forward(m[0], ins)}")
+            value = _forward(m[0], ins)
+            if block.static:  # operands that are numbers give a number: make it the block's one row
+                value = f"expand({value}, 1, {len(m)})"
+            fwd.append(f"{block.name} = {value}")
         else:
             n = m[0]
             fwd += _reduce_forward(block, n, w)
     root_block, root_col = layout.where[t.root]
     root = f"{root_block.name}[:, {root_col}:{root_col + 1}]"
-    scale = "1.0 / B" if reduction == "mean" else "1.0"
+    if root_block.static:  # the B losses are one number: the mean's gradient is its gradient, the sum's B times
+        scale = "1.0" if reduction == "mean" else "float(B)"
+    else:
+        scale = "1.0 / B" if reduction == "mean" else "1.0"
     for block in reversed(layout.blocks):
         if not any(n in w.needed for n in block.members):
             continue
         g = f"grad_{block.name}"
         lines = []
         m = block.members
+        w.from_static = block.static
         if block.kind == "dot":
             k = block.info["k"]
             lines.append(_add_to_params(block.info["W"], f"{g}.T @ {block.info['x']}", w))
@@ -250,7 +281,7 @@ def generate_batched(layout, np, reduction):
             _reduce_backward(block, m[0], w, lines)
         bwd.append(f"# backward of {block.name}")
         bwd += lines
-    inits = [f"grad_{b.name} = zeros(B, {len(b.members)})" for b in layout.blocks
+    inits = [f"grad_{b.name} = zeros({b.rows}, {len(b.members)})" for b in layout.blocks
              if any(n in w.needed for n in b.members)]
     out = ["def step(p, X, need_grad):", "    B = X.shape[0]"]
     out += [f"    {s}" for s in fwd]
@@ -279,16 +310,7 @@ def _simple(text):
 
 
 def _forward(n, a):
-    op = n.op
-    if op in ("+", "-", "*", "/", "**"):
-        return f"{a[0]} {op} {a[1]}"
-    if op == "neg":
-        return f"-{a[0]}"
-    if op == "relu":
-        return f"where({a[0]} <= 0.0, 0.0, {a[0]})"
-    if op == "abs":
-        return f"absolute({a[0]})"
-    return f"{op}({a[0]})"
+    return OPS[n.op].array.format(*a)  # the op's array source (ops.OPS)
 
 
 def _elementwise_backward(block, ins, w, lines):
@@ -330,20 +352,20 @@ def _term(tree, target):
 
 
 def _reduce_forward(block, n, w):
-    name = block.name
-    if n.op == "sum":
-        check_sum_start(n)
-        block.info["x"] = f"{name}_in"
-        return [f"{name}_in = {w.gather(list(n.parents))}", f"{name} = rowsum(expand({name}_in, B, {len(n.parents)}))"]
-    if n.op == "logsumexp":
-        return [f"{name}_in = {w.gather(list(n.parents))}",
-                f"{name}, {name}_es, {name}_s = logsumexp_rows(expand({name}_in, B, {len(n.parents)}))"]
+    """The lines computing a reduction block from its row's array source (`ops.OPS`), on a (rows, k) matrix."""
+    name, R, array = block.name, block.rows, OPS[n.op].array
+    if n.op in ("sum", "logsumexp"):
+        k = len(n.parents)
+        out = name if n.op == "sum" else f"{name}, {name}_es, {name}_s"  # logsumexp: its temporaries too
+        return [f"{name}_in = {w.gather(list(n.parents), R)}",
+                f"{out} = {array.format(f'expand({name}_in, {R}, {k})')}"]
     if n.op == "dot":
         k = len(n.parents) // 2
-        lines = [f"{name}_w = {w.gather(list(n.parents[:k]))}", f"{name}_x = {w.gather(list(n.parents[k:2 * k]))}"]
-        total = f"rowsum(expand({name}_w * {name}_x, B, {k}))"
+        lines = [f"{name}_w = {w.gather(list(n.parents[:k]), R)}",
+                 f"{name}_x = {w.gather(list(n.parents[k:2 * k]), R)}"]
+        total = array.format(f"expand({name}_w, {R}, {k})", f"{name}_x")
         if len(n.parents) > 2 * k:
-            total += f" + {w.gather([n.parents[-1]])}"
+            total += f" + {w.gather([n.parents[-1]], R)}"
         return lines + [f"{name} = {total}"]
     raise CompileError(f"compile(batch=True): no batched rule for op {n.op!r}")
 
@@ -376,6 +398,9 @@ def _numpy_runtime(np, constants):
     def rows(g):
         return g.sum(0) if np.ndim(g) == 2 else g
 
+    def sum_rows(g):
+        return g.sum(0, keepdims=True) if np.ndim(g) == 2 and np.shape(g)[0] != 1 else g
+
     def add_at_columns(grad, index, values):
         np.add.at(grad, (slice(None), index), values)
 
@@ -394,7 +419,7 @@ def _numpy_runtime(np, constants):
             return np.power(x, k)
 
     namespace = {
-        "cat": cat, "expand": expand, "cols": cols, "rows": rows, "add_at": np.add.at,
+        "cat": cat, "expand": expand, "cols": cols, "rows": rows, "sum_rows": sum_rows, "add_at": np.add.at,
         "add_at_columns": add_at_columns, "zeros": lambda *shape: np.zeros(shape), "where": np.where,
         "absolute": np.abs, "rowsum": lambda x: x.sum(1, keepdims=True), "sigmoid": sigmoid,
         "logsumexp_rows": logsumexp_rows, "power_of": power_of, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
@@ -424,6 +449,9 @@ def _torch_runtime(torch, constants):
     def rows(g):
         return g.sum(0) if g.ndim == 2 else g
 
+    def sum_rows(g):
+        return g.sum(0, keepdim=True) if g.ndim == 2 and g.shape[0] != 1 else g
+
     def add_at(target, index, values):
         target.index_put_((index,), torch.as_tensor(values, dtype=target.dtype).expand(index.shape).clone(),
                           accumulate=True)
@@ -443,7 +471,7 @@ def _torch_runtime(torch, constants):
         return torch.where(torch.isinf(m), m, m + torch.log(s)), es, s
 
     namespace = {
-        "cat": cat, "expand": expand, "cols": cols, "rows": rows, "add_at": add_at,
+        "cat": cat, "expand": expand, "cols": cols, "rows": rows, "sum_rows": sum_rows, "add_at": add_at,
         "add_at_columns": add_at_columns,
         "zeros": lambda *shape: torch.zeros(shape, dtype=torch.float64, device=device), "where": where,
         "absolute": torch.abs, "rowsum": lambda x: x.sum(1, keepdim=True), "sigmoid": torch.sigmoid,
@@ -500,6 +528,9 @@ class BatchedStep:
         dimension, or one sequence of B argument tuples."""
         np = self._np
         n_args = len(self.trace.structure)
+        if not args:
+            raise CompileError(f"{where}: no arguments; expected {n_args} (one array each, batch first) or one "
+                               f"sequence of example tuples")
         if len(args) == 1 and n_args > 1 or (len(args) == 1 and n_args == 1 and _is_tuples(args[0])):
             examples = args[0]
             try:
@@ -514,10 +545,7 @@ class BatchedStep:
             raise CompileError(f"{where}: {n_args} arguments expected (one array each, batch first), got {len(args)}")
         parts, B = [], None
         for i, (a, s) in enumerate(zip(args, self.trace.structure)):
-            try:
-                arr = np.asarray(a, dtype=float)
-            except (TypeError, ValueError) as e:
-                raise CompileError(f"{where}: argument {i} is not an array of numbers ({e})") from None
+            arr = _real_array(np, a, f"{where}: argument {i}")
             expected = _shape_of(s)
             if arr.ndim == 0 or arr.shape[1:] != expected:
                 want = "(" + ", ".join(["B"] + [str(d) for d in expected]) + ("," if not expected else "") + ")"
@@ -554,6 +582,31 @@ class BatchedStep:
             raise CompileError(f"step.loss_and_grad: p must be a vector of {len(self.params)} parameter values, "
                                f"got shape {tuple(p.shape)}")
         return self._step(p, self._batch(batch, "step.loss_and_grad"), True)
+
+
+def _real_array(np, a, what):
+    """`a` as a float array, or CompileError (`what` names the argument) for anything that is not real
+    numbers: None, complex numbers, strings, Values, objects, lists of different lengths, bools (as `flatten`
+    refuses them), rather than numpy's silent NaN or dropped imaginary part."""
+    try:
+        arr = np.asarray(a)
+    except (TypeError, ValueError) as e:  # lists of different lengths (numpy >= 1.24)
+        why = "its lists have different lengths" if "inhomogeneous" in str(e) else str(e)
+        raise CompileError(f"{what} is not an array of numbers: {why}") from None
+    if arr.dtype.kind in "iuf":
+        return arr.astype(float, copy=False)
+    if arr.dtype.kind == "O":  # find what numpy could not read as a number, to name it
+        for item in arr.ravel().tolist():
+            if not (isinstance(item, Real) and not isinstance(item, bool)):
+                hint = " (pass its .data)" if isinstance(item, Value) else ""
+                if isinstance(item, (list, tuple)):
+                    raise CompileError(f"{what} is not an array of numbers: its lists have different lengths")
+                raise CompileError(f"{what} must hold real numbers, got {type(item).__name__} "
+                                   f"{short_repr(item)}{hint}")
+        return arr.astype(float)
+    kinds = {"c": "complex numbers", "b": "bools", "U": "strings", "S": "bytes", "M": "dates", "m": "durations"}
+    raise CompileError(f"{what} must hold real numbers, got {kinds.get(arr.dtype.kind, arr.dtype.name)} "
+                       f"({short_repr(a)})")
 
 
 def _is_tuples(x):

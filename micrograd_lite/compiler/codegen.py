@@ -5,61 +5,50 @@ Backward statements are the engine's own closures run on `rules.Sym` stand-ins, 
 runs them, so the generated gradient is the engine's gradient, term for term.
 """
 
+import math
 import sys
 
 from ..explain import on_paths
+from ..ops import OPS
+from .names import grad_name, label_comment, temporary
 from .rules import Accumulator, Branch, CompileError, Sym, explore, literal, run_backward, sym_log
 from .trace import CONSTANT, INPUT, OP
 
 __all__ = ["forward_statements", "backward_statements", "generate"]
 
-# Python 3.12's sum() of floats is compensated (exact to the last bit), not left to right like the engine's
-# ``a + b + c`` under 3.11: from 3.12 on, the code calls sum() as the engine does.
+# Python 3.12's sum() of floats is compensated (exact to the last bit), not left to right like ``a + b + c``:
+# from 3.12 on, the code calls sum() as the engine does. Before, ``a + b + c`` is the engine's sum() and reads
+# as the notes write it; but it nests one level per term, and compiling a few thousand levels overflows the
+# parser's stack there, so a long sum calls sum() on a flat tuple (the same floats, left to right).
 _SUM_CALL = sys.version_info >= (3, 12)
+_LONG_SUM = 100
 
 
-def _sum(terms, start=None):
-    if _SUM_CALL:
-        return f"sum(({', '.join(terms)},), {start or '0.0'})"
-    return " + ".join(terms) if start is None else " + ".join([start] + terms)
+def _sum(terms):
+    if _SUM_CALL or len(terms) > _LONG_SUM:
+        return f"sum(({', '.join(terms)},), 0.0)"
+    return " + ".join(terms)
 
 
 def _forward(node, a, n):
-    """The right-hand side computing `node` from its operands' texts `a` (`n`: a dot's number of weights)."""
+    """The right-hand side computing `node` from its operands' texts `a` (`n`: a dot's number of weights):
+    its row's ``scalar`` source (`ops.OPS`), but for a few forms that read better or nest less."""
     op = node.op
-    if op in ("+", "-", "*", "/"):
-        return f"{a[0]} {op} {a[1]}"
-    if op == "neg":
-        return f"-{a[0]}"
     if op == "**":
         k = node.parents[1]
-        if not k.parents and a[1] == literal(k.data) and k.data == int(k.data):
+        if not k.parents and a[1] == literal(k.data) and math.isfinite(k.data) and k.data == int(k.data):
             return f"{a[0]} ** {a[1]}"  # an integer power: never complex, so no need for power()
-        return f"power({a[0]}, {a[1]})"
-    if op in ("exp", "log", "sqrt", "tanh", "sigmoid"):
-        return f"{op}({a[0]})"
-    if op == "relu":
-        return f"0.0 if {a[0]} <= 0.0 else {a[0]}"
-    if op == "abs":
-        return f"abs({a[0]})"
     if op == "sum":
-        check_sum_start(node)
         return _sum(a)
     if op == "dot":
         products = [f"{w} * {x}" for w, x in zip(a[:n], a[n:2 * n])] or ["0.0"]
-        if _SUM_CALL:
-            total = f"sum(({', '.join(products)},), 0.0)"
-            return total if len(a) == 2 * n else f"{total} + {a[-1]}"
+        if _SUM_CALL or n > _LONG_SUM:
+            return _sum(products) + "".join(f" + {b}" for b in a[2 * n:])
         return " + ".join(products + a[2 * n:])
-    raise CompileError(f"compile: no forward rule for op {op!r}")  # trace() refuses unknown ops first
-
-
-def check_sum_start(node):
-    """Raise CompileError for a `Value.sum` node whose number start was not 0: the start is no parent, so the
-    graph does not record it and the compiled code would leave it out."""
-    if node.data != 0.0 + sum([p.data for p in node.parents]) and node.data == node.data:
-        raise CompileError("compile: a Value.sum with a number start other than 0 (the graph does not "
-                           "record it): pass start as a Value, or add the number after the sum")
+    row = OPS.get(op)
+    if row is None or row.arity is None:
+        raise CompileError(f"compile: no forward rule for op {op!r}")  # trace() refuses unknown ops first
+    return row.scalar.format(*a)
 
 
 def _operand(node, trace):
@@ -78,7 +67,8 @@ def forward_statements(trace):
         a = [_operand(p, trace) for p in node.parents]
         name = trace.names[node]
         if node.op == "logsumexp":
-            out.append((node, f"{name}, {name}_es, {name}_s = logsumexp(({', '.join(a)},))"))
+            es, s = temporary(name, "es"), temporary(name, "s")
+            out.append((node, f"{name}, {es}, {s} = logsumexp(({', '.join(a)},))"))
         else:
             out.append((node, f"{name} = {_forward(node, a, len(a) // 2)}"))
     return out
@@ -98,14 +88,15 @@ def backward_terms(node, trace, needed):
         if isinstance(q, tuple):  # logsumexp's temporaries
             kind, owner = q
             n = names[owner]
-            return [Sym(f"{n}_es[{i}]") for i in range(len(owner.parents))] if kind == "es" else Sym(f"{n}_s")
+            return ([Sym(f"{temporary(n, 'es')}[{i}]") for i in range(len(owner.parents))] if kind == "es"
+                    else Sym(temporary(n, "s")))
         if trace.kind[q] == CONSTANT and q.label is None:
             return q.data
         return Sym(names[q])
 
     def run():
         terms = []
-        run_backward(node, Sym(f"grad_{names[node]}"), lambda v: Accumulator(v if v in needed else None, terms),
+        run_backward(node, Sym(grad_name(names[node])), lambda v: Accumulator(v if v in needed else None, terms),
                      number, {"log": sym_log})
         return terms
     return explore(run)
@@ -142,7 +133,7 @@ def _emit(tree, names, defined, lines, indent):
     if isinstance(tree, Branch):
         for target in dict.fromkeys(_targets(tree)):
             if target not in defined:  # a term inside a branch adds to a gradient defined before it
-                lines.append(f"{indent}grad_{names[target]} = 0.0")
+                lines.append(f"{indent}{grad_name(names[target])} = 0.0")
                 defined.add(target)
         keyword = "if"
         while True:
@@ -158,7 +149,7 @@ def _emit(tree, names, defined, lines, indent):
     if not tree:
         lines.append(f"{indent}pass")
     for target, sign, term in tree:
-        g = f"grad_{names[target]}"
+        g = grad_name(names[target])
         if target in defined:
             lines.append(f"{indent}{g} {sign}= {term.text}")
         else:
@@ -172,6 +163,8 @@ def generate(trace, return_locals=False):
     ``step(P, X)`` also adds each parameter's gradient to its ``.grad`` and returns the loss (with
     `return_locals`, its variables instead: a dict name -> float, for ``compile(check=True)``)."""
     names = trace.names
+    labels = [f"# {names[n]}: label {label_comment(n.label)}" for n in trace.order
+              if n.label is not None and names[n] != n.label]  # a label is never code, only a comment
     head = []
     for i, p in enumerate(trace.params):
         head.append(f"    {names[p]} = P[{i}].data")
@@ -185,14 +178,14 @@ def generate(trace, return_locals=False):
     fwd = forward_statements(trace)
     body = [f"    {s}" for _, s in fwd]
     loss = names[trace.root]
-    out = ["def forward(P, X):"] + head + body + [f"    return {loss}", "", "", "def step(P, X):"]
+    out = labels + ["def forward(P, X):"] + head + body + [f"    return {loss}", "", "", "def step(P, X):"]
     out += head + body
     out.append("    # backward: each block is the chain rule through one forward line, as backward() runs it")
-    out += [f"    grad_{names[p]} = P[{i}].grad" for i, p in enumerate(trace.params)]
-    out.append(f"    grad_{loss} = 1.0")
+    out += [f"    {grad_name(names[p])} = P[{i}].grad" for i, p in enumerate(trace.params)]
+    out.append(f"    {grad_name(loss)} = 1.0")
     for comment, lines in backward_statements(trace, fwd):
         out.append(f"    # backward of: {comment}")
         out += [f"    {line}" for line in lines]
-    out += [f"    P[{i}].grad = grad_{names[p]}" for i, p in enumerate(trace.params)]
+    out += [f"    P[{i}].grad = {grad_name(names[p])}" for i, p in enumerate(trace.params)]
     out.append("    return locals()" if return_locals else f"    return {loss}")
     return "\n".join(out) + "\n"

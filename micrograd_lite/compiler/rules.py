@@ -11,9 +11,9 @@ by a *stand-in* for it. Two kinds of stand-in:
 - Values (`autograd.grad` with ``create_graph=True``): the closure's arithmetic then builds a graph, so the
   gradient is itself differentiable.
 
-What is *not* read from a closure: which forward quantity each bound number is (``x`` of ``*`` is the first
-operand's value, ``t`` of tanh the output's). That is `BOUND`, one line per op: it states values, not
-derivatives.
+What is *not* read from a closure: which forward quantity each bound number is. The closures name them by one
+convention (``x``, ``y`` the operands' values, ``out`` the result); `ops.OPS` lists, per op, which each keeps
+(`ops.saved_numbers`): values, not derivatives.
 """
 
 import math
@@ -21,8 +21,9 @@ import threading
 
 from ..checks import short_repr
 from ..engine import Value
+from ..ops import OPS, saved_numbers
 
-__all__ = ["CompileError", "BOUND", "run_backward", "Sym", "Branch", "explore", "literal"]
+__all__ = ["CompileError", "KNOWN_OPS", "run_backward", "Sym", "Branch", "explore", "literal"]
 
 
 class CompileError(Exception):
@@ -30,26 +31,7 @@ class CompileError(Exception):
     the engine. The message names the op, node or argument concerned."""
 
 
-# The forward number each closure argument stands for, by op: ``p[i]`` is the i-th parent, ``out`` the node.
-# ``n`` is the number of weights of a dot (its parents are w_1..w_n, x_1..x_n, then an optional bias).
-BOUND = {
-    "*": lambda p, out, n: {"x": p[0], "y": p[1]},
-    "/": lambda p, out, n: {"y": p[1], "q": out},
-    "**": lambda p, out, n: {"x": p[0], "k": p[1], "y": out},
-    "exp": lambda p, out, n: {"y": out},
-    "log": lambda p, out, n: {"x": p[0]},
-    "sqrt": lambda p, out, n: {"y": out},
-    "tanh": lambda p, out, n: {"t": out},
-    "sigmoid": lambda p, out, n: {"s": out},
-    "relu": lambda p, out, n: {"x": p[0]},
-    "abs": lambda p, out, n: {"x": p[0]},
-    "dot": lambda p, out, n: {"wd": list(p[:n]), "xd": list(p[n:2 * n])},
-    "logsumexp": lambda p, out, n: {"es": ("es", out), "s": ("s", out)},  # forward temporaries, see below
-}
-# logsumexp's closure binds es_i = exp(v_i - m) and s = sum_i es_i (m the largest v_i): numbers of the
-# forward computation that are no node's value. ``("es", out)`` / ``("s", out)`` ask the caller's `number`
-# for them: a variable of the generated forward code, or Values computing them.
-KNOWN_OPS = set(BOUND) | {"+", "-", "neg", "sum"}
+KNOWN_OPS = set(OPS)  # an op without a row in micrograd_lite.ops.OPS cannot be compiled
 
 
 def run_backward(node, g, accumulator, number, functions=None):
@@ -59,17 +41,15 @@ def run_backward(node, g, accumulator, number, functions=None):
     bound function by ``functions[name]`` (the engine's ``**`` binds ``log``). With `number` None the
     closure keeps its own numbers and functions: only the operands are replaced.
 
-    Raises CompileError naming the op when the closure binds something this table does not describe (an op
-    added to the engine without a line in `BOUND`)."""
+    Raises CompileError naming the op when the closure binds something its row in `ops.OPS` does not
+    describe (a number kept under another name than the convention's, or an op without a row)."""
     closure = node._backward
     code = closure.__code__
     names = code.co_varnames[1:code.co_argcount]  # the first argument is the upstream gradient
-    parents = node.parents
-    n = len(parents) // 2 if node.op == "dot" else 0
     if number is None:
         meaning, functions = {}, {}
     else:
-        meaning = BOUND[node.op](parents, node, n) if node.op in BOUND else {}
+        meaning = saved_numbers(node) if node.op in OPS else {}
         functions = functions or {}
     kwargs = {}
     for name, default in zip(names, closure.__defaults__):
@@ -83,8 +63,8 @@ def run_backward(node, g, accumulator, number, functions=None):
         elif name in functions:
             kwargs[name] = functions[name]
         elif default is not None and number is not None:
-            raise CompileError(f"op {node.op!r}: its backward reads {name} = {short_repr(default)}, which "
-                               f"micrograd_lite.compiler.rules.BOUND does not describe")
+            raise CompileError(f"op {node.op!r}: its backward reads {name} = {short_repr(default)}, which its "
+                               f"row in micrograd_lite.ops.OPS does not describe")
     closure(g, **kwargs)
 
 
@@ -159,7 +139,7 @@ class Sym:
         # Only `engine._power_of` raises a stand-in to a power, inside a try that turns 0 ** negative and
         # overflow into infinities: the source calls it (as power_of) unless the exponent is a constant
         # integer >= 0, where x ** p cannot raise before the forward pass has.
-        if isinstance(p, (int, float)) and p >= 0 and p == int(p):
+        if isinstance(p, (int, float)) and math.isfinite(p) and p >= 0 and p == int(p):
             if p == 1:
                 return self  # x ** 1.0 == x exactly
             base = self.text if self.prec > POW else f"({self.text})"

@@ -6,21 +6,17 @@ call (``0.5 * x`` makes a leaf 0.5) is a constant, whose value is then part of t
 the same in both traces, or the function makes numbers that change from call to call.
 """
 
-import keyword
 import math
-import re
 from numbers import Real
 
 from ..checks import short_repr
 from ..engine import Value, topological_order
+from .names import assign_names
 from .rules import KNOWN_OPS, CompileError
 
 __all__ = ["Trace", "trace", "flatten"]
 
 INPUT, PARAMETER, CONSTANT, OP = "input", "parameter", "constant", "op"
-# Names the generated code binds itself (its arguments and helpers): never a node's name.
-RESERVED = {"P", "X", "inf", "nan", "exp", "log", "log1p", "sqrt", "tanh", "sigmoid", "logsumexp", "power",
-            "power_of", "sum", "abs", "max", "isinf", "math"}
 _OP_NAMES = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
 
 
@@ -32,7 +28,7 @@ class Trace:
     parameters, in graph order: a list); ``inputs`` (the input Values, one per number of the arguments, in
     the order `flatten` lists them: a list; an input the function does not use is still listed);
     ``structure`` (the arguments' nesting, see `flatten`); ``names`` (node -> a Python identifier, from its
-    label where it has one: ``w5``, ``out_h1``; else from its op and position: ``tanh12``)."""
+    label where it has one: ``w5``, ``out_h1``; else from its op and position: ``tanh12``; see `names`)."""
 
     def __init__(self, root, order, kind, inputs, structure):
         self.root, self.order, self.kind, self.inputs, self.structure = root, order, kind, inputs, structure
@@ -148,30 +144,14 @@ def _show(n, order, index):
     return f"{n.op}{label} of nodes {', '.join(str(index[p]) for p in n.parents)}"
 
 
-def identifier(text):
-    """`text` made a Python identifier: ``C[0][1]`` -> ``C_0_1``, ``w 5`` -> ``w_5``."""
-    name = re.sub(r"\W+", "_", str(text)).strip("_") or "v"
-    if name[0].isdigit():
-        name = "v" + name
-    return name + "_" if keyword.iskeyword(name) else name
-
-
 def _names(order, kind, inputs):
     position = {v: i for i, v in enumerate(inputs)}
-    taken = set(RESERVED)
-    names = {}
-    for i, n in enumerate(order):
-        if n.label is not None:
-            base = identifier(n.label)
-        elif kind[n] == INPUT:
-            base = f"x{position[n]}"
-        elif kind[n] == PARAMETER:
-            base = f"p{i}"
-        else:
-            base = f"{_OP_NAMES.get(n.op, n.op or 'c')}{i}"
-        name, k = base, 2
-        while name in taken or ("grad_" + name) in taken:
-            name, k = f"{base}_{k}", k + 1
-        taken.update((name, "grad_" + name))
-        names[n] = name
-    return names
+    index = {n: i for i, n in enumerate(order)}
+
+    def fallback(n):
+        if kind[n] == INPUT:
+            return f"x{position[n]}"
+        if kind[n] == PARAMETER:
+            return f"p{index[n]}"
+        return f"{_OP_NAMES.get(n.op, n.op or 'c')}{index[n]}"
+    return assign_names(order, fallback)
