@@ -186,11 +186,16 @@ class GPT(Module):
 
     def position_losses(self, tokens):
         """The cross-entropy of each next token of `tokens` (2 to block_size + 1 ints, as `encode` returns):
-        a list of ``len(tokens) - 1`` Values. Raises ValueError for a wrong length, and as `Embedding` for a
-        token outside [0, vocab_size)."""
+        a list of ``len(tokens) - 1`` Values. Raises ValueError for a wrong length, IndexError for a token
+        outside [0, vocab_size) and TypeError for one that is not an int, before building anything."""
         if not 2 <= len(tokens) <= self.block_size + 1:
             raise ValueError(f"GPT: expected 2 to {self.block_size + 1} tokens (block size {self.block_size}), "
                              f"got {len(tokens)}")
+        for t, token in enumerate(tokens):
+            if not isinstance(token, int) or isinstance(token, bool):
+                raise TypeError(f"GPT: token {t} is {type(token).__name__} {token!r}, not an int")
+            if not 0 <= token < self.vocab_size:
+                raise IndexError(f"GPT: token {t} is {token}, outside the vocabulary [0, {self.vocab_size})")
         cache = self.new_cache()
         return [cross_entropy(self.logits(tokens[t], cache), tokens[t + 1]) for t in range(len(tokens) - 1)]
 
@@ -274,12 +279,12 @@ def sample(model, n, rng, temperature=TEMPERATURE):
 
 
 # ---- training -------------------------------------------------------------------------------------------
-def train(model, words, steps, lr, rng, progress=True, log=None):
+def train(model, words, steps, lr, rng, progress=True, log_every=LOG_EVERY, width=None):
     """microgpt's schedule: step k (0-based) takes the name ``order[k % len(words)]`` (`words` shuffled once
     by `rng`), builds the graph of `model.loss`, backpropagates and takes an `Adam` step (betas (0.85, 0.99),
-    eps 1e-8) at ``lr * (1 - k / steps)``. `progress`: a tqdm bar (stderr) as wide as the terminal. `log`, if
-    given, is called with a line every `LOG_EVERY` steps and after the last (the mean loss of the steps since
-    the last line). Returns the list of the steps' losses (floats)."""
+    eps 1e-8) at ``lr * (1 - k / steps)``. `progress`: a tqdm bar (stderr) as wide as the terminal. Every
+    `log_every` steps (0: never) and after the last, prints a line (stdout, wrapped to `width` columns) with
+    the mean loss of the steps since the previous line. Returns the list of the steps' losses (floats)."""
     order = list(words)
     rng.shuffle(order)
     opt = Adam(model.parameters(), lr=lr, betas=BETAS, eps=ADAM_EPS)
@@ -293,10 +298,10 @@ def train(model, words, steps, lr, rng, progress=True, log=None):
         opt.step()
         losses.append(loss.data)
         bar.set_postfix_str(f"loss {loss.data:.4f}", refresh=False)
-        if log is not None and ((k + 1) % LOG_EVERY == 0 or k + 1 == steps):
-            recent = losses[-((k % LOG_EVERY) + 1):]
-            bar.write(log(f"step {k + 1:>5,} / {steps:,}: loss {sum(recent) / len(recent):.4f} (mean of the last "
-                          f"{len(recent)} names)"), file=sys.stdout)
+        if log_every and ((k + 1) % log_every == 0 or k + 1 == steps):
+            recent = losses[-((k % log_every) + 1):]
+            bar.write(wrap(f"step {k + 1:>5,} / {steps:,}: loss {sum(recent) / len(recent):.4f} (mean of the last "
+                           f"{len(recent)} names)", width, "  "), file=sys.stdout)
     bar.close()
     return losses
 
@@ -344,8 +349,7 @@ def main(argv=None):
     print(wrap(f"model: {model!r}, {n_params:,} parameters; {args.steps:,} steps of one name, Adam lr {args.lr:g} "
                f"decayed linearly to 0, betas {BETAS}, eps {ADAM_EPS:g}", width, "  "))
     start = time.perf_counter()
-    losses = train(model, train_words, args.steps, args.lr, rng, progress=not args.no_progress,
-                   log=lambda line: wrap(line, width, "  "))
+    losses = train(model, train_words, args.steps, args.lr, rng, progress=not args.no_progress, width=width)
     seconds = time.perf_counter() - start
     dev_loss = evaluate(model, dev_words)
     # The split shuffled the names, so its first training names are a random sample of them; as many as dev
