@@ -329,3 +329,12 @@ def test_bad_data_is_a_one_line_error(tmp_path):
     with pytest.raises(SystemExit) as exc:
         gpt.main(["--data", str(bad)])
     assert exc.value.code.startswith("gpt: --data ") and "'E'" in exc.value.code
+
+
+def test_the_progress_bar_fits_the_terminal(names_file, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "50")
+    gpt.main(["--data", str(names_file), "--steps", "5", "--n-embd", "4", "--n-head", "1", "--block-size", "4"])
+    err = capsys.readouterr().err
+    frames = [frame for line in err.split("\n") for frame in line.split("\r") if frame.strip()]
+    assert any("5/5" in frame for frame in frames)
+    assert all(len(frame) <= 50 for frame in frames)
