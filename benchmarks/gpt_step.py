@@ -93,7 +93,8 @@ def format_report(results, steps, clock_name):
              f"load average {_load()}"]
     for name in ("microgpt-style", "ours"):
         lines.append(f"  {name:<15} median {statistics.median(ms[name]):8.2f} ms per step  (range "
-                     f"{min(ms[name]):.2f} .. {max(ms[name]):.2f}), {results['nodes'][name]:,} nodes for the first name")
+                     f"{min(ms[name]):.2f} .. {max(ms[name]):.2f}), {results['nodes'][name]:,} nodes for the "
+                     f"first name")
     lines.append(f"  ratio microgpt-style / ours: {theirs / ours:.1f}x  (ours is {ours / theirs:.3f} of its step)")
     lines.append(f"  largest difference between the two engines' losses: {results['loss_diff']:.2e}")
     return "\n".join(lines)

@@ -349,7 +349,7 @@ def main(argv=None):
     print(wrap(f"model: {model!r}, {n_params:,} parameters; {args.steps:,} steps of one name, Adam lr {args.lr:g} "
                f"decayed linearly to 0, betas {BETAS}, eps {ADAM_EPS:g}", width, "  "))
     start = time.perf_counter()
-    losses = train(model, train_words, args.steps, args.lr, rng, progress=not args.no_progress, width=width)
+    train(model, train_words, args.steps, args.lr, rng, progress=not args.no_progress, width=width)
     seconds = time.perf_counter() - start
     dev_loss = evaluate(model, dev_words)
     # The split shuffled the names, so its first training names are a random sample of them; as many as dev

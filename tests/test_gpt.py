@@ -10,7 +10,7 @@ import pytest
 
 from demos import gpt
 from demos import makemore
-from micrograd_lite import Value, cross_entropy
+from micrograd_lite import cross_entropy
 
 np = pytest.importorskip("numpy")  # the test extra installs it
 

@@ -162,7 +162,7 @@ def test_100_steps_equal_the_published_update_rule_with_a_linear_lr_schedule(cls
 
 
 def test_adam_equals_torch_over_100_steps():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="torch is in no extra that `make test` installs (a large download)")
     rng = random.Random(7)
     xs = [rng.gauss(0, 1) for _ in range(5)]
     grads = [[rng.gauss(0, 1) for _ in xs] for _ in range(100)]
