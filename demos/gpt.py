@@ -37,7 +37,7 @@ from string import ascii_lowercase
 
 from tqdm import tqdm
 
-from micrograd_lite import Adam, Embedding, Module, Value, cross_entropy, no_grad, softmax
+from micrograd_lite import Adam, Embedding, Module, Value, cross_entropy, nn, no_grad, softmax
 
 if not __package__:  # run as a script (python demos/gpt.py): make `demos` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -126,7 +126,8 @@ class GPT(Module):
     ``layer{i}.attn_wq/wk/wv/wo`` n_embd x n_embd, ``layer{i}.mlp_fc1`` 4 n_embd x n_embd, ``layer{i}.mlp_fc2``
     n_embd x 4 n_embd. Parameters are named ``{name}.{row}.{column}``. ``wte`` and ``wpe`` are `Embedding`s
     (``model.wte``, ``model.wpe``) whose ``weight`` is the same lists as ``sd['wte']``, ``sd['wpe']``.
-    Raises TypeError for a size that is not an int, ValueError for one below 1 or n_embd not divisible by n_head.
+    Raises TypeError for a size that is not an int, ValueError for one below 1, n_embd not divisible by n_head
+    or more than `micrograd_lite.nn.MAX_PARAMETERS` parameters (checked before any is allocated).
     """
 
     def __init__(self, vocab_size=VOCAB_SIZE, n_layer=N_LAYER, n_embd=N_EMBD, n_head=N_HEAD,
@@ -140,6 +141,10 @@ class GPT(Module):
         if n_embd % n_head:
             raise ValueError(f"GPT: n_embd {n_embd} is not a multiple of n_head {n_head} (each head takes "
                              f"n_embd / n_head components)")
+        count = (2 * vocab_size + block_size) * n_embd + n_layer * 12 * n_embd * n_embd
+        if count > nn.MAX_PARAMETERS:
+            raise ValueError(f"GPT: {count:,} parameters, more than micrograd_lite.nn.MAX_PARAMETERS = "
+                             f"{nn.MAX_PARAMETERS:,}; each is a Python object, so this would run out of memory")
         self.vocab_size, self.n_layer, self.n_embd = vocab_size, n_layer, n_embd
         self.n_head, self.block_size = n_head, block_size
         rng = random.Random(rng) if rng is None or isinstance(rng, int) else rng

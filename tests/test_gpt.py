@@ -67,6 +67,8 @@ def test_bad_sizes():
         gpt.GPT(n_layer=0)
     with pytest.raises(TypeError, match=r"^GPT block_size: expected an int, got float 4.0$"):
         gpt.GPT(block_size=4.0)
+    with pytest.raises(ValueError, match=r"^GPT: 12,582,983,680 parameters, more than micrograd_lite\.nn\.MAX_PARAMETERS"):
+        gpt.GPT(n_layer=1000, n_embd=1024, n_head=1)
     model = gpt.GPT(**TINY, rng=0)
     with pytest.raises(ValueError, match=r"^GPT: expected 2 to 5 tokens \(block size 4\), got 6$"):
         model.loss([26, 0, 1, 2, 3, 4])
