@@ -1,0 +1,375 @@
+"""A GPT from scalar `Value`s: microgpt's model and training schedule, on this library's engine.
+
+Model and schedule after A. Karpathy's *microgpt* (February 2026: a GPT trained and sampled on names.txt in
+about 200 lines of pure Python), which follows GPT-2 (A. Radford et al., "Language Models are Unsupervised
+Multitask Learners", 2019) with RMSNorm (B. Zhang and R. Sennrich, 2019) in place of LayerNorm, no biases and
+ReLU in the MLP. Tokens: the letters a..z are 0..25 and one BOS token, 26, both begins and ends a name:
+``[26] + letters + [26]``, cut to ``block_size + 1`` tokens. Forward at position t::
+
+    x = rmsnorm(wte[token] + wpe[t])
+    per layer:  r = x; x = rmsnorm(x); q, k, v = Wq x, Wk x, Wv x (k, v appended to the layer's cache)
+                x = Wo (each head's softmax(q_h . k_h / sqrt(head_dim)) over positions <= t, times v_h) + r
+                r = x; x = fc2 relu(fc1 rmsnorm(x)) + r
+    logits = lm_head x
+
+with ``rmsnorm(x) = x (mean(x^2) + 1e-5)^(-1/2)`` (no gain). The loss of a name is the mean over its positions
+of the cross-entropy of the next token. Default size (microgpt's): 1 layer, n_embd 16, 4 heads, block size 16.
+
+Training (microgpt's schedule): one name per step, `Adam` with lr 0.01, betas (0.85, 0.99), eps 1e-8, the
+learning rate decayed linearly to 0 over the steps (1,000 by default). The names are makemore's 80/10/10 split
+(`demos.makemore.split_words`); training walks the training names in an order shuffled by ``--seed``. **Dev
+loss**: the mean per-character cross-entropy over the dev split, each name encoded as above (every position
+of every dev name, weighted equally), comparable with the makemore MLP's dev loss. The train loss is the same
+measure over the first training names of the split (a random sample, as many as dev has). Samples are drawn at
+microgpt's temperature 0.5.
+
+Run: ``python demos/gpt.py --data ../shared/data/names.txt`` (``--help`` for options).
+"""
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+from string import ascii_lowercase
+
+from tqdm import tqdm
+
+from micrograd_lite import Adam, Embedding, Module, Value, cross_entropy, nn, no_grad, softmax
+
+if not __package__:  # run as a script (python demos/gpt.py): make `demos` importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from demos.cli import terminal_width, wrap  # noqa: E402
+from demos.makemore import (DataError, _count, _positive_float, _positive_int, format_samples,  # noqa: E402
+                            load_words, split_words)
+
+LETTERS = ascii_lowercase  # token i < 26 is LETTERS[i]
+BOS = 26                   # begins and ends every name
+VOCAB_SIZE = 27
+N_LAYER, N_EMBD, N_HEAD, BLOCK_SIZE = 1, 16, 4, 16  # microgpt's model
+INIT_STD = 0.08            # microgpt: every weight from N(0, 0.08^2)
+RMS_EPS = 1e-5             # inside rmsnorm's square root, as microgpt
+STEPS, LR, BETAS, ADAM_EPS = 1000, 0.01, (0.85, 0.99), 1e-8  # microgpt's schedule
+SEED = 42
+TEMPERATURE = 0.5          # microgpt's sampling temperature
+LOG_EVERY = 100            # steps between the printed training losses
+SAMPLES = 20
+
+
+# ---- tokens -------------------------------------------------------------------------------------------------
+def encode(name, block_size=BLOCK_SIZE):
+    """`name` (a str of a-z) -> ``[BOS] + its letters' tokens + [BOS]``, cut to ``block_size + 1`` tokens (a
+    list of ints; a..z are 0..25, BOS 26). Raises ValueError naming the name and the first character outside
+    a-z."""
+    for ch in name:
+        if ch not in LETTERS:
+            raise ValueError(f"encode: {name!r} has {ch!r}, not a letter a-z")
+    return ([BOS] + [LETTERS.index(ch) for ch in name] + [BOS])[:block_size + 1]
+
+
+def decode(tokens):
+    """Tokens -> the letters they stand for (a str); BOS tokens are dropped."""
+    return "".join(LETTERS[t] for t in tokens if t != BOS)
+
+
+# ---- the model's pieces ---------------------------------------------------------------------------------
+def linear(x, w):
+    """``W x`` without bias: `w` is a list of rows (one per output, as ``nn.Linear``'s weight), each a list of
+    ``len(x)`` Values -> a list of ``len(w)`` Values, one `Value.dot` node each."""
+    return [Value.dot(row, x) for row in w]
+
+
+def rmsnorm(x):
+    """``x (mean(x^2) + 1e-5)^(-1/2)``: `x` (n Values) rescaled to a root mean square of about 1, no gain -> n
+    Values."""
+    scale = (Value.dot(x, x) * (1.0 / len(x)) + RMS_EPS) ** -0.5
+    return [xi * scale for xi in x]
+
+
+def attention(q, keys, values, n_head):
+    """Causal multi-head attention at one position t: `q` is its query (n_embd Values), `keys` and `values`
+    the keys and values of positions 0..t (the cache, t + 1 lists of n_embd Values). Head h uses the
+    components ``h*hd .. (h+1)*hd - 1`` (hd = n_embd / n_head): weights ``softmax(q_h . k_h / sqrt(hd))`` over
+    the t + 1 positions, output their weighted sum of the v_h. Returns the heads' outputs concatenated
+    (n_embd Values)."""
+    hd = len(q) // n_head
+    scale = 1.0 / math.sqrt(hd)
+    out = []
+    for h in range(n_head):
+        lo, hi = h * hd, (h + 1) * hd
+        q_h = q[lo:hi]
+        weights = softmax([Value.dot(q_h, k[lo:hi]) * scale for k in keys])
+        out += [Value.dot(weights, [v[j] for v in values]) for j in range(lo, hi)]
+    return out
+
+
+def mlp(x, fc1, fc2):
+    """The MLP block: ``fc2 relu(fc1 x)`` (n_embd -> 4 n_embd -> n_embd Values)."""
+    return linear([h.relu() for h in linear(x, fc1)], fc2)
+
+
+def add(xs, ys):
+    """Elementwise ``xs + ys`` (a residual connection)."""
+    return [a + b for a, b in zip(xs, ys)]
+
+
+class GPT(Module):
+    """microgpt's GPT (see the module docstring) over a vocabulary of `vocab_size` tokens.
+
+    `n_layer` blocks, embedding width `n_embd`, `n_head` heads (n_embd must be a multiple of n_head),
+    `block_size` positions; `rng` (None, an int seed or a ``random.Random``) draws every weight from N(0, 0.08^2),
+    in microgpt's order: wte, wpe, lm_head, then per layer attn_wq, attn_wk, attn_wv, attn_wo, mlp_fc1, mlp_fc2,
+    each row by row. ``model.sd`` maps microgpt's weight names to lists of rows of Values (rows = outputs, as
+    ``nn.Linear``): ``wte`` vocab_size x n_embd, ``wpe`` block_size x n_embd, ``lm_head`` vocab_size x n_embd,
+    ``layer{i}.attn_wq/wk/wv/wo`` n_embd x n_embd, ``layer{i}.mlp_fc1`` 4 n_embd x n_embd, ``layer{i}.mlp_fc2``
+    n_embd x 4 n_embd. Parameters are named ``{name}.{row}.{column}``. ``wte`` and ``wpe`` are `Embedding`s
+    (``model.wte``, ``model.wpe``) whose ``weight`` is the same lists as ``sd['wte']``, ``sd['wpe']``.
+    Raises TypeError for a size that is not an int, ValueError for one below 1, n_embd not divisible by n_head
+    or more than `micrograd_lite.nn.MAX_PARAMETERS` parameters (checked before any is allocated).
+    """
+
+    def __init__(self, vocab_size=VOCAB_SIZE, n_layer=N_LAYER, n_embd=N_EMBD, n_head=N_HEAD,
+                 block_size=BLOCK_SIZE, rng=None):
+        for name, n in (("vocab_size", vocab_size), ("n_layer", n_layer), ("n_embd", n_embd), ("n_head", n_head),
+                        ("block_size", block_size)):
+            if not isinstance(n, int) or isinstance(n, bool):
+                raise TypeError(f"GPT {name}: expected an int, got {type(n).__name__} {n!r}")
+            if n < 1:
+                raise ValueError(f"GPT {name}: must be at least 1, got {n}")
+        if n_embd % n_head:
+            raise ValueError(f"GPT: n_embd {n_embd} is not a multiple of n_head {n_head} (each head takes "
+                             f"n_embd / n_head components)")
+        count = (2 * vocab_size + block_size) * n_embd + n_layer * 12 * n_embd * n_embd
+        if count > nn.MAX_PARAMETERS:
+            raise ValueError(f"GPT: {count:,} parameters, more than micrograd_lite.nn.MAX_PARAMETERS = "
+                             f"{nn.MAX_PARAMETERS:,}; each is a Python object, so this would run out of memory")
+        self.vocab_size, self.n_layer, self.n_embd = vocab_size, n_layer, n_embd
+        self.n_head, self.block_size = n_head, block_size
+        rng = random.Random(rng) if rng is None or isinstance(rng, int) else rng
+
+        def matrix(rows, cols):
+            return [[rng.gauss(0.0, INIT_STD) for _ in range(cols)] for _ in range(rows)]
+        self.wte = Embedding(vocab_size, n_embd, weights=matrix(vocab_size, n_embd))
+        self.wpe = Embedding(block_size, n_embd, weights=matrix(block_size, n_embd))
+        self.sd = {"wte": self.wte.weight, "wpe": self.wpe.weight}
+        shapes = [("lm_head", vocab_size, n_embd)]
+        for i in range(n_layer):
+            shapes += [(f"layer{i}.attn_w{x}", n_embd, n_embd) for x in "qkvo"]
+            shapes += [(f"layer{i}.mlp_fc1", 4 * n_embd, n_embd), (f"layer{i}.mlp_fc2", n_embd, 4 * n_embd)]
+        for name, rows, cols in shapes:
+            self.sd[name] = [[Value(x) for x in row] for row in matrix(rows, cols)]
+
+    # ---- forward --------------------------------------------------------------------------------------------
+    def new_cache(self):
+        """An empty KV cache: per layer, a pair (keys, values) of lists, one entry per position seen."""
+        return [([], []) for _ in range(self.n_layer)]
+
+    def step(self, x, cache):
+        """The model at the next position t = the cache's length, from its input vector `x` (n_embd Values:
+        ``wte[token] + wpe[t]``). Appends this position's keys and values to `cache` (from `new_cache`) and
+        returns the `vocab_size` logits (Values)."""
+        sd = self.sd
+        x = rmsnorm(x)
+        for i, (keys, values) in enumerate(cache):
+            w = f"layer{i}."
+            r = x
+            x = rmsnorm(x)
+            keys.append(linear(x, sd[w + "attn_wk"]))
+            values.append(linear(x, sd[w + "attn_wv"]))
+            x = add(linear(attention(linear(x, sd[w + "attn_wq"]), keys, values, self.n_head), sd[w + "attn_wo"]), r)
+            x = add(mlp(rmsnorm(x), sd[w + "mlp_fc1"], sd[w + "mlp_fc2"]), x)
+        return linear(x, sd["lm_head"])
+
+    def logits(self, token, cache):
+        """The `vocab_size` logits (Values) for the token after `token` (an int), at position t = the cache's
+        length; extends `cache`. Raises IndexError for a token or a position outside the tables."""
+        if len(cache[0][0]) >= self.block_size:
+            raise IndexError(f"GPT: position {len(cache[0][0])} is past the block size {self.block_size}")
+        return self.step(add(self.wte(token), self.wpe(len(cache[0][0]))), cache)
+
+    def position_losses(self, tokens):
+        """The cross-entropy of each next token of `tokens` (2 to block_size + 1 ints, as `encode` returns):
+        a list of ``len(tokens) - 1`` Values. Raises ValueError for a wrong length, IndexError for a token
+        outside [0, vocab_size) and TypeError for one that is not an int, before building anything."""
+        if not 2 <= len(tokens) <= self.block_size + 1:
+            raise ValueError(f"GPT: expected 2 to {self.block_size + 1} tokens (block size {self.block_size}), "
+                             f"got {len(tokens)}")
+        for t, token in enumerate(tokens):
+            if not isinstance(token, int) or isinstance(token, bool):
+                raise TypeError(f"GPT: token {t} is {type(token).__name__} {token!r}, not an int")
+            if not 0 <= token < self.vocab_size:
+                raise IndexError(f"GPT: token {t} is {token}, outside the vocabulary [0, {self.vocab_size})")
+        cache = self.new_cache()
+        return [cross_entropy(self.logits(tokens[t], cache), tokens[t + 1]) for t in range(len(tokens) - 1)]
+
+    def loss(self, tokens):
+        """The loss of one name: the mean over its positions of the next token's cross-entropy (a Value).
+        `tokens`: as `position_losses`."""
+        losses = self.position_losses(tokens)
+        return Value.sum(losses) * (1.0 / len(losses))
+
+    def masked_loss(self, inputs, targets, mask):
+        """`loss` as a static graph, for one name padded to the block size: `inputs` and `targets` are
+        `block_size` one-hot rows of `vocab_size` numbers (Values or numbers; the token at each position and the
+        one after it), `mask` `block_size` numbers, 1 at a name's real positions and 0 at padding. Returns
+        ``sum_t mask_t ce_t / sum_t mask_t`` with ``ce_t = logsumexp(z_t) - z_t . targets[t]``: for the rows
+        `pad` makes, equal to ``loss(tokens)``. The graph is the same for every name (the tokens choose no
+        nodes: embeddings are `Embedding.one_hot_lookup` dots, targets dots), so a compiler can trace it once
+        and run it over a batch. Causal attention never reads a later position, so padding does not change
+        the real positions' losses. Raises ValueError for rows of the wrong count."""
+        if not len(inputs) == len(targets) == len(mask) == self.block_size:
+            raise ValueError(f"GPT.masked_loss: expected {self.block_size} inputs, targets and mask entries, "
+                             f"got {len(inputs)}, {len(targets)}, {len(mask)}")
+        cache = self.new_cache()
+        losses = []
+        for t in range(self.block_size):
+            z = self.step(add(self.wte.one_hot_lookup([inputs[t]]), self.wpe(t)), cache)
+            losses.append(Value.logsumexp(z) - Value.dot(z, targets[t]))
+        return Value.dot(losses, mask) / Value.sum(mask)
+
+    def pad(self, tokens):
+        """`tokens` (2 to block_size + 1 ints) -> ``(inputs, targets, mask)`` for `masked_loss`: one-hot rows
+        of floats, padded to the block size with BOS -> BOS rows of mask 0."""
+        n = len(tokens) - 1
+        if not 1 <= n <= self.block_size:
+            raise ValueError(f"GPT.pad: expected 2 to {self.block_size + 1} tokens, got {len(tokens)}")
+        eye = [[float(i == j) for j in range(self.vocab_size)] for i in range(self.vocab_size)]
+        pad = self.vocab_size - 1
+        inputs = [eye[t] for t in tokens[:-1]] + [eye[pad]] * (self.block_size - n)
+        targets = [eye[t] for t in tokens[1:]] + [eye[pad]] * (self.block_size - n)
+        return inputs, targets, [1.0] * n + [0.0] * (self.block_size - n)
+
+    def _named_parameters(self, prefix):
+        for name, rows in self.sd.items():
+            for i, row in enumerate(rows):
+                for j, v in enumerate(row):
+                    yield f"{prefix}{name}.{i}.{j}", v
+
+    def __repr__(self):
+        return (f"GPT(vocab_size={self.vocab_size}, n_layer={self.n_layer}, n_embd={self.n_embd}, "
+                f"n_head={self.n_head}, block_size={self.block_size})")
+
+
+# ---- evaluation and sampling ------------------------------------------------------------------------------
+def evaluate(model, words):
+    """Dev loss: the mean per-character cross-entropy (a float) over `words` (names of a-z), each encoded
+    with the model's block size: the sum of every position's loss over the number of positions. Runs the
+    engine under `no_grad` (no graph is kept)."""
+    total, count = 0.0, 0
+    with no_grad():
+        for word in words:
+            losses = model.position_losses(encode(word, model.block_size))
+            total += sum(v.data for v in losses)
+            count += len(losses)
+    return total / count
+
+
+def sample(model, n, rng, temperature=TEMPERATURE):
+    """`n` names (str) drawn from the model: start at BOS, draw each next token from
+    ``softmax(logits / temperature)`` with `rng` (a ``random.Random``), stop at BOS or at the block size."""
+    out = []
+    with no_grad():
+        for _ in range(n):
+            cache, token, chars = model.new_cache(), BOS, []
+            for _ in range(model.block_size):
+                probs = softmax([z * (1.0 / temperature) for z in model.logits(token, cache)])
+                token = rng.choices(range(model.vocab_size), weights=[p.data for p in probs])[0]
+                if token == BOS:
+                    break
+                chars.append(LETTERS[token])
+            out.append("".join(chars))
+    return out
+
+
+# ---- training -------------------------------------------------------------------------------------------
+def train(model, words, steps, lr, rng, progress=True, log_every=LOG_EVERY, width=None):
+    """microgpt's schedule: step k (0-based) takes the name ``order[k % len(words)]`` (`words` shuffled once
+    by `rng`), builds the graph of `model.loss`, backpropagates and takes an `Adam` step (betas (0.85, 0.99),
+    eps 1e-8) at ``lr * (1 - k / steps)``. `progress`: a tqdm bar (stderr) as wide as the terminal. Every
+    `log_every` steps (0: never) and after the last, prints a line (stdout, wrapped to `width` columns) with
+    the mean loss of the steps since the previous line. Returns the list of the steps' losses (floats)."""
+    order = list(words)
+    rng.shuffle(order)
+    opt = Adam(model.parameters(), lr=lr, betas=BETAS, eps=ADAM_EPS)
+    losses = []
+    bar = tqdm(range(steps), unit="step", disable=not progress, ncols=terminal_width())
+    for k in bar:
+        loss = model.loss(encode(order[k % len(order)], model.block_size))
+        opt.zero_grad()
+        loss.backward()
+        opt.lr = lr * (1.0 - k / steps)
+        opt.step()
+        losses.append(loss.data)
+        bar.set_postfix_str(f"loss {loss.data:.4f}", refresh=False)
+        if log_every and ((k + 1) % log_every == 0 or k + 1 == steps):
+            recent = losses[-((k % log_every) + 1):]
+            bar.write(wrap(f"step {k + 1:>5,} / {steps:,}: loss {sum(recent) / len(recent):.4f} (mean of the last "
+                           f"{len(recent)} names)", width, "  "), file=sys.stdout)
+    bar.close()
+    return losses
+
+
+# ---- the program ----------------------------------------------------------------------------------------
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", metavar="PATH", help="one name per line, a-z only (default: the census first names "
+                    "of the `names` package)")
+    ap.add_argument("--n-layer", type=_positive_int, default=N_LAYER, help="blocks (default %(default)s)")
+    ap.add_argument("--n-embd", type=_positive_int, default=N_EMBD, help="embedding width (default %(default)s)")
+    ap.add_argument("--n-head", type=_positive_int, default=N_HEAD,
+                    help="attention heads, dividing --n-embd (default %(default)s)")
+    ap.add_argument("--block-size", type=_positive_int, default=BLOCK_SIZE,
+                    help="positions; longer names are cut (default %(default)s)")
+    ap.add_argument("--steps", type=_count, default=STEPS,
+                    help="Adam steps of one name each; 0: evaluate only (default %(default)s)")
+    ap.add_argument("--lr", type=_positive_float, default=LR,
+                    help="learning rate at the first step, decayed linearly to 0 (default %(default)s)")
+    ap.add_argument("--seed", type=int, default=SEED,
+                    help="seed of the weights, the order of the names and sampling (default %(default)s)")
+    ap.add_argument("--json", action="store_true", help="end with one JSON line of results")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = ap.parse_args(argv)
+    if args.n_embd % args.n_head:
+        ap.error(f"--n-embd {args.n_embd} is not a multiple of --n-head {args.n_head} (each head takes "
+                 f"n_embd / n_head components)")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    width = terminal_width()
+    try:
+        words, description = load_words(args.data)
+        train_words, dev_words, test_words = split_words(words)
+    except DataError as e:
+        sys.exit(f"gpt: {e}")
+    print(wrap(f"data: {description}; split {len(train_words):,} / {len(dev_words):,} / {len(test_words):,} "
+               f"names (train / dev / test, test held out)", width, "  "))
+    rng = random.Random(args.seed)
+    model = GPT(VOCAB_SIZE, args.n_layer, args.n_embd, args.n_head, args.block_size, rng=rng)
+    n_params = len(model.parameters())
+    print(wrap(f"model: {model!r}, {n_params:,} parameters; {args.steps:,} steps of one name, Adam lr {args.lr:g} "
+               f"decayed linearly to 0, betas {BETAS}, eps {ADAM_EPS:g}", width, "  "))
+    start = time.perf_counter()
+    train(model, train_words, args.steps, args.lr, rng, progress=not args.no_progress, width=width)
+    seconds = time.perf_counter() - start
+    dev_loss = evaluate(model, dev_words)
+    # The split shuffled the names, so its first training names are a random sample of them; as many as dev
+    # has keeps the evaluation as short as dev's (the whole training split would take eight times as long).
+    train_sample = train_words[:len(dev_words)]
+    train_loss = evaluate(model, train_sample)
+    speed = f" in {seconds / 60:.1f} min ({args.steps / seconds:.1f} steps/s)" if args.steps else ""
+    print(wrap(f"GPT: dev loss {dev_loss:.4f} (mean per-character cross-entropy over the {len(dev_words):,} dev "
+               f"names), train loss {train_loss:.4f} (over {len(train_sample):,} training names) after "
+               f"{args.steps:,} steps{speed}", width, "  "))
+    print(wrap("samples: " + format_samples(sample(model, SAMPLES, rng)), width, "  "))
+    if args.json:
+        print(json.dumps({"dev_loss": dev_loss, "train_loss": train_loss, "steps": args.steps,
+                          "seconds": round(seconds, 3), "parameters": n_params}))
+
+
+if __name__ == "__main__":
+    main()
