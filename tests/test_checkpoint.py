@@ -128,6 +128,33 @@ def test_a_changed_file_is_refused_even_when_it_means_the_same_floats(tmp_path, 
         assert [p.data for p in load(target, path).parameters()] == [1e-05, 0.25]
 
 
+def test_the_checksum_cannot_be_switched_off_by_the_version_or_removed(tmp_path, parameter_bits):
+    model = MLP(1, [1], rng=0)
+    path = tmp_path / "m.json"
+    save(model, path)
+    raw = path.read_bytes()
+    target = MLP(1, [1], rng=1)
+    before = parameter_bits(target)
+    b = repr(model.layers[0].neurons[0].b.data).encode()
+    downgraded = raw.replace(b'"version": 2', b'"version": 1')
+    no_checksum = re.sub(rb'"sha256": "[0-9a-f]{64}",\n ', b"", raw)
+    assert downgraded != raw and no_checksum != raw and b'"sha256"' not in no_checksum
+    mismatch = r"is corrupt: its content does not match its SHA-256 checksum"
+    missing = r"is corrupt: it has no SHA-256 checksum, which every version 2 checkpoint carries"
+    not_v1 = r"has no checksum and is not a version 1 checkpoint as save wrote it"
+    for changed, message in [
+            (downgraded, mismatch),  # the checksum is still there: checked, and the version is part of it
+            (downgraded.replace(b, b"0.25"), mismatch),  # the red team's edit
+            (no_checksum, missing),
+            (no_checksum.replace(b, b"0.25"), missing),
+            (no_checksum.replace(b'"version": 2', b'"version": 1'), not_v1),  # not save's version 1 layout
+    ]:
+        path.write_bytes(changed)
+        with pytest.raises(CheckpointError, match=message):
+            load(target, path)
+    assert parameter_bits(target) == before
+
+
 def test_version_1_files_without_a_checksum_are_read(tmp_path):
     # What save wrote before checksums existed (json.dumps(doc, indent=1)): read without verification.
     path = tmp_path / "m.json"
