@@ -103,9 +103,22 @@ def _targets(target, rows):
     return [_class_index(t, f"target[{b}]") for b, t in enumerate(target)]
 
 
+def _is_bool(t):
+    """Whether `t` is a boolean: Python's bool, or numpy's (``np.bool_``, named ``bool`` since numpy 2) or any
+    array scalar of a boolean dtype (dtype kind 'b'), told by its type, so numpy is not imported: the core
+    has no runtime dependency. Needed because numpy before 2.3 lets ``operator.index`` take ``np.bool_``."""
+    if isinstance(t, bool):
+        return True
+    cls = type(t)
+    if cls.__module__ == "numpy" and cls.__name__ in ("bool_", "bool"):
+        return True
+    return getattr(getattr(t, "dtype", None), "kind", None) == "b"
+
+
 def _class_index(t, where):
-    """`t` as an int: ints and int-likes (numpy integers, 0-d integer arrays) pass, bool and float do not."""
-    if not isinstance(t, bool):  # an int to Python, but never a class index here
+    """`t` as an int: ints and int-likes (numpy integers, 0-d integer arrays) pass; bool (Python's or
+    numpy's, on every numpy) and float do not."""
+    if not _is_bool(t):  # an int to Python, but never a class index here
         try:
             return operator.index(t)
         except TypeError:
