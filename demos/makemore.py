@@ -67,16 +67,21 @@ def census_names():
 
 
 def read_names(path):
-    """Read one name per line from `path` (UTF-8). Leading/trailing whitespace is stripped and blank
-    lines are skipped; nothing else is changed (no lower-casing, no de-duplication).
+    """Read one name per line from `path` (UTF-8; lines end at "\n", or "\r\n"). Leading/trailing whitespace
+    is stripped and blank lines are skipped; nothing else is changed (no lower-casing, no de-duplication). A
+    form feed, a lone "\r" or a Unicode line separator is part of its line (and refused as a character outside
+    a-z), so the line numbers in messages are the file's, as an editor shows them.
 
     Returns ``(words, blank)``: the names in file order and the number of blank lines skipped.
     Raises DataError naming the file when it is missing, unreadable, not UTF-8, has no names, or when
     any name has a character outside a-z; the message lists every offending line number and character
     (the first few lines, then how many more)."""
     try:
-        with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
+        # newline="": no translation, so the lines are split at "\n" only, as editors, grep -n and wc -l count
+        # them (str.splitlines and universal newlines also split at "\r", "\f", "\u2028", ..., which would
+        # shift the line numbers of the error messages); a "\r" before the "\n" (Windows) is dropped.
+        with open(path, encoding="utf-8", newline="") as f:
+            lines = [line[:-1] if line.endswith("\r") else line for line in _file_lines(f.read())]
     except FileNotFoundError:
         raise DataError(f"--data {path}: no such file") from None
     except IsADirectoryError:
@@ -96,6 +101,13 @@ def read_names(path):
                         "expected one name per line")
     check_names(words, numbers, source=f"--data {path}")
     return words, len(lines) - len(words)
+
+
+def _file_lines(text):
+    """`text` cut into the lines of a file: at each "\n" only; a last line without "\n" counts, an empty
+    text after the last "\n" does not."""
+    lines = text.split("\n")
+    return lines[:-1] if lines[-1] == "" else lines
 
 
 def check_names(words, line_numbers, source):

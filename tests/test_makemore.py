@@ -133,6 +133,23 @@ def test_bad_characters_are_reported_with_line_numbers(tmp_path, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["bad.txt"] and capsys.readouterr().out == ""
 
 
+def test_line_numbers_are_the_files_lines_whatever_other_line_breaks_they_hold(tmp_path):
+    # str.splitlines (and universal newlines) also split at \f, \v, \r, \x1c-\x1e, \x85, \u2028, \u2029: a
+    # file's lines end at \n only (or \r\n), as an editor and grep -n count them.
+    text = "emma\nab\fcd\nava\u2028bo\nzed\nx\ry\nmia\x85\vli\r\nolivia\u2029\x1c\nbo\r\n"
+    (tmp_path / "odd.txt").write_bytes(text.encode("utf-8"))
+    with pytest.raises(mm.DataError) as e:
+        mm.read_names(tmp_path / "odd.txt")
+    message = str(e.value)
+    assert "4 of 8 names have characters outside the vocabulary" in message
+    for expected in ["line 2: 'ab\\x0ccd' has '\\x0c'", "line 3: 'ava\\u2028bo' has '\\u2028'",
+                     "line 5: 'x\\ry' has '\\r'", "line 6: 'mia\\x85\\x0bli' has '\\x0b', '\\x85'"]:
+        assert expected in message, message
+    assert "line 7" not in message  # its \u2029 and \x1c are trailing whitespace, stripped
+    (tmp_path / "ok.txt").write_bytes(b"emma\r\n\r\nava\nbo")  # Windows line ends, no final newline
+    assert mm.read_names(tmp_path / "ok.txt") == (["emma", "ava", "bo"], 1)
+
+
 def test_many_bad_lines_show_the_first_few_and_a_count(tmp_path):
     (tmp_path / "bad.txt").write_text("".join(f"n{i}\n" for i in range(25)))
     with pytest.raises(mm.DataError) as e:
