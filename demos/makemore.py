@@ -51,6 +51,23 @@ class DataError(ValueError):
     """A names file that cannot be used: missing, unreadable, empty, or with characters outside a-z."""
 
 
+class Diverged(ArithmeticError):
+    """Training stopped at `step` (1-based): its batch loss `loss` is not finite, or (`update` True) its update
+    made a parameter infinite or NaN: the learning rate is far too large. The model holds the parameters
+    the step started from (its update is not applied) unless `update` is True."""
+
+    def __init__(self, step, loss, update=False):
+        self.step, self.loss, self.update = step, loss, update
+        what = (f"its update (batch loss {loss:.4g}) made parameters infinite or NaN" if update
+                else f"the batch loss is {loss}")
+        super().__init__(f"training diverged at step {step:,}: {what}")
+
+
+def all_finite(model):
+    """Whether every parameter of `model` is a finite float."""
+    return all(math.isfinite(p.data) for p in model.parameters())
+
+
 # ---- data -----------------------------------------------------------------------------------------------
 def census_names():
     """The first names bundled with the `names` package (1990 US Census: dist.female.first, then
@@ -323,7 +340,7 @@ def train_compiled(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=
     model's `NameMLP.one_hot_loss`: the same batches (drawn from `rng` in the same order) and the same SGD
     updates, ``p -= lr * grad``, to rounding. The parameters live in one numpy vector while training and are
     written back to their ``.data`` before each `on_eval` and at the end. Returns the minibatch losses.
-    Raises CompileError naming the `fast` extra without numpy (nothing is changed then)."""
+    Raises CompileError naming the `fast` extra without numpy (nothing is changed then), Diverged as `train`."""
     from micrograd_lite.compiler.batched import numpy_or_error
     np = numpy_or_error()
     eye = np.eye(len(VOCAB))
@@ -341,18 +358,29 @@ def train_compiled(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=
             v.data = x
     losses = []
     bar = tqdm(range(steps), unit="step", disable=not progress, dynamic_ncols=True)
-    for i in bar:
-        ix = [rng.randrange(len(X)) for _ in range(batch_size)]
-        loss, grad = step.loss_and_grad(p, eye[Xa[ix]], eye[Ya[ix]])
-        rate = learning_rate(i, steps, lr, decay_at)
-        p -= rate * grad
-        losses.append(loss)
-        bar.set_postfix_str(f"last batch loss {loss:.4f}, lr {rate:g}", refresh=False)
-        if on_eval is not None and ((eval_every and (i + 1) % eval_every == 0) or i + 1 == steps):
-            write_back()
-            bar.write(on_eval(i + 1), file=sys.stdout)
-    bar.close()
-    write_back()
+    # Overflow is checked below (Diverged), so numpy's own warnings about it would only repeat it, in its words.
+    errstate = np.errstate(over="ignore", invalid="ignore")
+    try:
+        errstate.__enter__()
+        for i in bar:
+            ix = [rng.randrange(len(X)) for _ in range(batch_size)]
+            loss, grad = step.loss_and_grad(p, eye[Xa[ix]], eye[Ya[ix]])
+            loss = float(loss)
+            if not math.isfinite(loss):
+                raise Diverged(i + 1, loss)
+            rate = learning_rate(i, steps, lr, decay_at)
+            p -= rate * grad
+            if not np.isfinite(p).all():
+                raise Diverged(i + 1, loss, update=True)
+            losses.append(loss)
+            bar.set_postfix_str(f"last batch loss {loss:.4f}, lr {rate:g}", refresh=False)
+            if on_eval is not None and ((eval_every and (i + 1) % eval_every == 0) or i + 1 == steps):
+                write_back()
+                bar.write(on_eval(i + 1), file=sys.stdout)
+    finally:
+        errstate.__exit__(None, None, None)
+        bar.close()
+        write_back()  # also on Diverged: the model holds where training stopped
     return losses
 
 
@@ -364,23 +392,30 @@ def train(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=True, on_
     last minibatch's loss (labelled so: it is one batch of 32, noisier than the loss over all examples).
     `on_eval(step)`, if given, is called every `eval_every` steps and after the last one; what it returns
     (a str) is printed above the bar. `decay_at`: see `learning_rate`. Returns the list of the `steps`
-    minibatch losses (floats)."""
+    minibatch losses (floats). Raises Diverged when a batch loss or, after an update, a parameter is not
+    finite (the step's update is then not applied, or applied)."""
     opt = SGD(model.parameters(), lr=lr)
     losses = []
     bar = tqdm(range(steps), unit="step", disable=not progress, dynamic_ncols=True)
-    for step in bar:
-        ix = [rng.randrange(len(X)) for _ in range(batch_size)]
-        opt.zero_grad()
-        graph = cross_entropy(model([X[i] for i in ix]), [Y[i] for i in ix])
-        graph.backward()
-        loss = graph.data
-        opt.lr = learning_rate(step, steps, lr, decay_at)
-        opt.step()
-        losses.append(loss)
-        bar.set_postfix_str(f"last batch loss {loss:.4f}, lr {opt.lr:g}", refresh=False)
-        if on_eval is not None and ((eval_every and (step + 1) % eval_every == 0) or step + 1 == steps):
-            bar.write(on_eval(step + 1), file=sys.stdout)
-    bar.close()
+    try:
+        for step in bar:
+            ix = [rng.randrange(len(X)) for _ in range(batch_size)]
+            opt.zero_grad()
+            graph = cross_entropy(model([X[i] for i in ix]), [Y[i] for i in ix])
+            loss = graph.data
+            if not math.isfinite(loss):
+                raise Diverged(step + 1, loss)
+            graph.backward()
+            opt.lr = learning_rate(step, steps, lr, decay_at)
+            opt.step()
+            if not all_finite(model):
+                raise Diverged(step + 1, loss, update=True)
+            losses.append(loss)
+            bar.set_postfix_str(f"last batch loss {loss:.4f}, lr {opt.lr:g}", refresh=False)
+            if on_eval is not None and ((eval_every and (step + 1) % eval_every == 0) or step + 1 == steps):
+                bar.write(on_eval(step + 1), file=sys.stdout)
+    finally:
+        bar.close()
     return losses
 
 
@@ -508,6 +543,17 @@ def load_words(path):
     return words, f"{path} ({len(words):,} names{skipped})"
 
 
+def _save_after(model, path):
+    """After training stopped: save `model` to `path` (--save; None: nothing to do) when its parameters are
+    finite. Returns the end of the message that says what happened."""
+    if path is None:
+        return ""
+    if not all_finite(model):
+        return f"; the parameters are not finite, so nothing was saved to {path}"
+    micrograd_lite.save(model, path)
+    return f"; saved the parameters it stopped at (all finite) to {path}"
+
+
 def main(argv=None):
     args = parse_args(argv)
     width = terminal_width()
@@ -546,6 +592,9 @@ def main(argv=None):
             detail = str(e) if len(str(e)) < 300 else str(e)[:300] + " ..."
             sys.exit(f"makemore: --load {args.load} does not fit {model!r} ({n_params:,} parameters); "
                      f"pass the --emb/--hidden/--block-size it was saved with. {detail}")
+    if not all_finite(model):
+        sys.exit(f"makemore: --load {args.load}: the checkpoint holds parameters that are infinite or NaN; "
+                 f"nothing can be trained or sampled from it")
     print(wrap(f"model: {model!r}, {n_params:,} parameters; {args.steps:,} steps of batch {BATCH_SIZE}, "
                f"lr {args.lr:g} then {args.lr * 0.1:g} from step {math.ceil(args.decay_at * args.steps):,}"
                + (f", from {args.load}" if args.load else ""), width, "  "))
@@ -563,8 +612,14 @@ def main(argv=None):
               eval_every=args.eval_every, on_eval=on_eval)
     except micrograd_lite.CompileError as e:
         sys.exit(f"makemore: --compile: {e}")
+    except Diverged as e:
+        sys.exit(f"makemore: {e}; lr {args.lr:g} is too large, try a smaller --lr{_save_after(model, args.save)}")
     seconds = time.perf_counter() - start
     train_loss, dev_loss = evaluate(model, Xtr, Ytr), evaluate(model, Xdev, Ydev)
+    if not (math.isfinite(train_loss) and math.isfinite(dev_loss)):  # finite parameters, yet logits overflow
+        sys.exit(f"makemore: training diverged: after step {args.steps:,} the loss over the training set is "
+                 f"{train_loss:.4g} and over dev {dev_loss:.4g}; lr {args.lr:g} is too large, try a smaller --lr"
+                 f"{_save_after(model, args.save)}")
     verdict = "beats" if dev_loss < bigram_dev else "does not beat"
     speed = f" in {seconds / 60:.1f} min ({args.steps / seconds:.1f} steps/s)" if args.steps else ""
     print(wrap(f"MLP: train loss {train_loss:.4f} (over all {len(Xtr):,} training examples, not the last batch), "

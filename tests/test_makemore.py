@@ -4,13 +4,14 @@ and the errors for bad data files."""
 import json
 import math
 import random
+import re
 import sys
 from pathlib import Path
 
 import pytest
 
 from demos import makemore as mm
-from micrograd_lite import cross_entropy, no_grad
+from micrograd_lite import cross_entropy, load, no_grad, save
 
 LN27 = math.log(27)
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "charlotte", "mia", "amelia", "harper", "evelyn",
@@ -163,6 +164,49 @@ def test_not_utf8(tmp_path):
     (tmp_path / "latin1.txt").write_bytes("ren\xe9\n".encode("latin-1"))
     with pytest.raises(mm.DataError, match="latin1.txt: not UTF-8"):
         mm.read_names(tmp_path / "latin1.txt")
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["engine", "compiled"])
+def test_a_diverging_run_stops_with_one_line_and_saves_finite_parameters(names_file, tmp_path, capsys, compiled):
+    if compiled:
+        pytest.importorskip("numpy")
+    path = tmp_path / "m.json"
+    with pytest.raises(SystemExit) as e:
+        mm.main(["--data", str(names_file), "--lr", "1e300", "--steps", "30", "--hidden", "10", "--no-progress",
+                 "--save", str(path)] + (["--compile"] if compiled else []))
+    message = str(e.value.code)
+    assert "\n" not in message and "Traceback" not in capsys.readouterr().err
+    assert re.fullmatch(r"makemore: training diverged(: after step 30 the loss over the training set is \S+ and "
+                        r"over dev \S+| at step \d+: (the batch loss is (nan|inf)|its update \(batch loss \S+\) made "
+                        r"parameters infinite or NaN)); lr 1e\+300 is too large, try a smaller --lr; (saved the "
+                        r"parameters it stopped at \(all finite\) to .*m\.json|the parameters are not finite, so "
+                        r"nothing was saved to .*m\.json)", message), message
+    if "saved the parameters" in message:
+        model = load(mm.NameMLP(3, 10, rng=0), path)
+        assert mm.all_finite(model)
+    else:
+        assert not path.exists()
+
+
+def test_a_diverged_step_is_not_applied(names_file):
+    X, Y = mm.build_dataset(mm.read_names(names_file)[0])
+    model = mm.NameMLP(3, 10, rng=1)
+    with pytest.raises(mm.Diverged, match=r"^training diverged at step (\d+): the batch loss is (nan|inf)$") as e:
+        mm.train(model, X, Y, 50, 1e300, random.Random(0), progress=False)
+    assert mm.all_finite(model) and e.value.step >= 2 and not math.isfinite(e.value.loss)
+    with pytest.raises(mm.Diverged, match=r"^training diverged at step 1: its update \(batch loss 3\.\d+\) made "
+                                          r"parameters infinite or NaN$"):
+        mm.train(mm.NameMLP(3, 10, rng=1), X, Y, 5, math.inf, random.Random(0), progress=False)
+
+
+def test_a_checkpoint_of_non_finite_parameters_is_refused_before_training(names_file, tmp_path):
+    model = mm.NameMLP(3, 10, rng=0)
+    model.hidden.neurons[0].b.data = math.nan
+    save(model, tmp_path / "nan.json")
+    with pytest.raises(SystemExit) as e:
+        mm.main(["--data", str(names_file), "--hidden", "10", "--load", str(tmp_path / "nan.json"), "--no-progress"])
+    assert str(e.value.code) == (f"makemore: --load {tmp_path / 'nan.json'}: the checkpoint holds parameters that are "
+                                 f"infinite or NaN; nothing can be trained or sampled from it")
 
 
 def test_save_into_a_missing_folder_fails_before_training(names_file, tmp_path, capsys):
