@@ -570,6 +570,11 @@ def main(argv=None):
         train_words, dev_words, test_words = split_words(words)
     except DataError as e:
         sys.exit(f"makemore: {e}" + ("\n" if "\n" in str(e) else " ") + "(nothing was written)")
+    try:  # before the examples, whose contexts are --block-size long: absurd sizes stop here, at once
+        model = NameMLP(args.emb, args.hidden, args.block_size, rng=args.seed)
+    except ValueError as e:  # more than MAX_PARAMETERS
+        sys.exit(f"makemore: --emb {args.emb} --hidden {args.hidden} --block-size {args.block_size} make a model "
+                 f"too large: {e} (nothing was written)")
     Xtr, Ytr = build_dataset(train_words, args.block_size)
     Xdev, Ydev = build_dataset(dev_words, args.block_size)
     print(wrap(f"data: {description}", width, "  "))
@@ -581,7 +586,6 @@ def main(argv=None):
     print(wrap(f"baselines on dev: uniform ln 27 = {math.log(len(VOCAB)):.4f}; bigram with add-one smoothing = "
                f"{bigram_dev:.4f} (train {bigram_loss(train_words, train_words):.4f})", width, "  "))
 
-    model = NameMLP(args.emb, args.hidden, args.block_size, rng=args.seed)
     n_params = len(model.parameters())
     if args.load:
         try:

@@ -199,6 +199,17 @@ def test_a_diverged_step_is_not_applied(names_file):
         mm.train(mm.NameMLP(3, 10, rng=1), X, Y, 5, math.inf, random.Random(0), progress=False)
 
 
+@pytest.mark.parametrize("option", [["--block-size", "1000000000"], ["--emb", "100000000"], ["--hidden", "100000000"]])
+def test_absurd_model_sizes_are_one_line_before_any_work(names_file, tmp_path, capsys, option):
+    with pytest.raises(SystemExit) as e:
+        mm.main(["--data", str(names_file), "--save", str(tmp_path / "m.json"), "--no-progress"] + option)
+    message = str(e.value.code)
+    assert re.fullmatch(r"makemore: --emb \d+ --hidden \d+ --block-size \d+ make a model too large: \w+\(.*\): [\d,]+ "
+                        r"parameters, more than micrograd_lite\.nn\.MAX_PARAMETERS = 10,000,000; .* \(nothing was "
+                        r"written\)", message), message
+    assert [p.name for p in tmp_path.iterdir()] == ["names.txt"] and capsys.readouterr().out == ""
+
+
 def test_a_checkpoint_of_non_finite_parameters_is_refused_before_training(names_file, tmp_path):
     model = mm.NameMLP(3, 10, rng=0)
     model.hidden.neurons[0].b.data = math.nan
