@@ -25,6 +25,7 @@ import os
 import random
 import sys
 import time
+import warnings
 from collections import Counter
 from string import ascii_lowercase
 
@@ -32,6 +33,7 @@ from tqdm import tqdm
 
 import micrograd_lite
 from micrograd_lite import SGD, Embedding, Layer, Module, Value, cross_entropy
+from micrograd_lite.checkpoint import CheckpointWarning
 
 if not __package__:  # run as a script (python demos/makemore.py): make `demos` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -589,13 +591,17 @@ def main(argv=None):
     n_params = len(model.parameters())
     if args.load:
         try:
-            micrograd_lite.load(model, args.load)
+            with warnings.catch_warnings(record=True) as unverified:  # a version 1 file: said below, in one line
+                warnings.simplefilter("always", CheckpointWarning)
+                micrograd_lite.load(model, args.load)
         except (OSError, micrograd_lite.CheckpointError) as e:
             sys.exit(f"makemore: --load {args.load}: {e}")
         except micrograd_lite.StateDictError as e:
             detail = str(e) if len(str(e)) < 300 else str(e)[:300] + " ..."
             sys.exit(f"makemore: --load {args.load} does not fit {model!r} ({n_params:,} parameters); "
                      f"pass the --emb/--hidden/--block-size it was saved with. {detail}")
+        for w in unverified:
+            print(wrap(f"note: {w.message}", width, "  "))
     if not all_finite(model):
         sys.exit(f"makemore: --load {args.load}: the checkpoint holds parameters that are infinite or NaN; "
                  f"nothing can be trained or sampled from it")

@@ -199,6 +199,15 @@ def test_a_diverged_step_is_not_applied(names_file):
         mm.train(mm.NameMLP(3, 10, rng=1), X, Y, 5, math.inf, random.Random(0), progress=False)
 
 
+def test_a_version_1_checkpoint_loads_with_a_one_line_note(names_file, tmp_path, capsys):
+    model = mm.NameMLP(3, 10, rng=5)
+    doc = {"format": "micrograd_lite.checkpoint", "version": 1, "parameters": model.state_dict()}
+    (tmp_path / "v1.json").write_text(json.dumps(doc, indent=1))
+    out, _ = run(["--data", str(names_file), "--hidden", "10", "--steps", "0", "--load", str(tmp_path / "v1.json")],
+                 capsys)
+    assert f"note: load: {tmp_path / 'v1.json'} is a version 1 checkpoint, which has no checksum" in out.replace("\n  ", " ")
+
+
 @pytest.mark.parametrize("option", [["--block-size", "1000000000"], ["--emb", "100000000"], ["--hidden", "100000000"]])
 def test_absurd_model_sizes_are_one_line_before_any_work(names_file, tmp_path, capsys, option):
     with pytest.raises(SystemExit) as e:
