@@ -1,15 +1,18 @@
 # Every target works on a fresh machine: it first runs scripts/bootstrap.py, which installs Graphviz's dot
 # (and for `make test` Chromium) when it can (and says how when it cannot), and builds a virtual environment
 # in .venv with the package and all its extras (rebuilt when it was made by another interpreter or left
-# half-installed). PYTHON picks the interpreter (make PYTHON=python3.12); ARGS passes options to a demo.
+# half-installed). PYTHON picks the interpreter (make PYTHON=python3.12); VENV the environment's folder (default
+# .venv; .ci/run tests Python 3.10 in .venv-3.10, so the main .venv is not rebuilt for it); ARGS passes options
+# to a demo.
 PYTHON ?=
-BIN := .venv/bin
+VENV ?= .venv
+BIN := $(VENV)/bin
 
 .PHONY: setup test mazur truth-table makemore moons bench clean
 
 ARGS ?=
 
-BOOTSTRAP = @$(or $(PYTHON),python3) scripts/bootstrap.py $(if $(PYTHON),--python $(PYTHON))
+BOOTSTRAP = @$(or $(PYTHON),python3) scripts/bootstrap.py $(if $(PYTHON),--python $(PYTHON)) --venv $(VENV)
 
 setup:
 	$(BOOTSTRAP)
@@ -37,4 +40,4 @@ bench: setup
 	$(BIN)/python -m benchmarks.batched
 
 clean:
-	rm -rf .venv *.egg-info .pytest_cache .hypothesis
+	rm -rf .venv .venv-3.10 *.egg-info .pytest_cache .hypothesis

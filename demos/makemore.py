@@ -25,6 +25,7 @@ import os
 import random
 import sys
 import time
+import warnings
 from collections import Counter
 from string import ascii_lowercase
 
@@ -32,6 +33,7 @@ from tqdm import tqdm
 
 import micrograd_lite
 from micrograd_lite import SGD, Embedding, Layer, Module, Value, cross_entropy
+from micrograd_lite.checkpoint import CheckpointWarning
 
 if not __package__:  # run as a script (python demos/makemore.py): make `demos` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -51,6 +53,23 @@ class DataError(ValueError):
     """A names file that cannot be used: missing, unreadable, empty, or with characters outside a-z."""
 
 
+class Diverged(ArithmeticError):
+    """Training stopped at `step` (1-based): its batch loss `loss` is not finite, or (`update` True) its update
+    made a parameter infinite or NaN: the learning rate is far too large. The model holds the parameters
+    the step started from (its update is not applied) unless `update` is True."""
+
+    def __init__(self, step, loss, update=False):
+        self.step, self.loss, self.update = step, loss, update
+        what = (f"its update (batch loss {loss:.4g}) made parameters infinite or NaN" if update
+                else f"the batch loss is {loss}")
+        super().__init__(f"training diverged at step {step:,}: {what}")
+
+
+def all_finite(model):
+    """Whether every parameter of `model` is a finite float."""
+    return all(math.isfinite(p.data) for p in model.parameters())
+
+
 # ---- data -----------------------------------------------------------------------------------------------
 def census_names():
     """The first names bundled with the `names` package (1990 US Census: dist.female.first, then
@@ -67,16 +86,21 @@ def census_names():
 
 
 def read_names(path):
-    """Read one name per line from `path` (UTF-8). Leading/trailing whitespace is stripped and blank
-    lines are skipped; nothing else is changed (no lower-casing, no de-duplication).
+    """Read one name per line from `path` (UTF-8; lines end at "\n", or "\r\n"). Leading/trailing whitespace
+    is stripped and blank lines are skipped; nothing else is changed (no lower-casing, no de-duplication). A
+    form feed, a lone "\r" or a Unicode line separator is part of its line (and refused as a character outside
+    a-z), so the line numbers in messages are the file's, as an editor shows them.
 
     Returns ``(words, blank)``: the names in file order and the number of blank lines skipped.
     Raises DataError naming the file when it is missing, unreadable, not UTF-8, has no names, or when
     any name has a character outside a-z; the message lists every offending line number and character
     (the first few lines, then how many more)."""
     try:
-        with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
+        # newline="": no translation, so the lines are split at "\n" only, as editors, grep -n and wc -l count
+        # them (str.splitlines and universal newlines also split at "\r", "\f", "\u2028", ..., which would
+        # shift the line numbers of the error messages); a "\r" before the "\n" (Windows) is dropped.
+        with open(path, encoding="utf-8", newline="") as f:
+            lines = [line[:-1] if line.endswith("\r") else line for line in _file_lines(f.read())]
     except FileNotFoundError:
         raise DataError(f"--data {path}: no such file") from None
     except IsADirectoryError:
@@ -96,6 +120,13 @@ def read_names(path):
                         "expected one name per line")
     check_names(words, numbers, source=f"--data {path}")
     return words, len(lines) - len(words)
+
+
+def _file_lines(text):
+    """`text` cut into the lines of a file: at each "\n" only; a last line without "\n" counts, an empty
+    text after the last "\n" does not."""
+    lines = text.split("\n")
+    return lines[:-1] if lines[-1] == "" else lines
 
 
 def check_names(words, line_numbers, source):
@@ -311,7 +342,7 @@ def train_compiled(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=
     model's `NameMLP.one_hot_loss`: the same batches (drawn from `rng` in the same order) and the same SGD
     updates, ``p -= lr * grad``, to rounding. The parameters live in one numpy vector while training and are
     written back to their ``.data`` before each `on_eval` and at the end. Returns the minibatch losses.
-    Raises CompileError naming the `fast` extra without numpy (nothing is changed then)."""
+    Raises CompileError naming the `fast` extra without numpy (nothing is changed then), Diverged as `train`."""
     from micrograd_lite.compiler.batched import numpy_or_error
     np = numpy_or_error()
     eye = np.eye(len(VOCAB))
@@ -329,18 +360,29 @@ def train_compiled(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=
             v.data = x
     losses = []
     bar = tqdm(range(steps), unit="step", disable=not progress, dynamic_ncols=True)
-    for i in bar:
-        ix = [rng.randrange(len(X)) for _ in range(batch_size)]
-        loss, grad = step.loss_and_grad(p, eye[Xa[ix]], eye[Ya[ix]])
-        rate = learning_rate(i, steps, lr, decay_at)
-        p -= rate * grad
-        losses.append(loss)
-        bar.set_postfix_str(f"last batch loss {loss:.4f}, lr {rate:g}", refresh=False)
-        if on_eval is not None and ((eval_every and (i + 1) % eval_every == 0) or i + 1 == steps):
-            write_back()
-            bar.write(on_eval(i + 1), file=sys.stdout)
-    bar.close()
-    write_back()
+    # Overflow is checked below (Diverged), so numpy's own warnings about it would only repeat it, in its words.
+    errstate = np.errstate(over="ignore", invalid="ignore")
+    try:
+        errstate.__enter__()
+        for i in bar:
+            ix = [rng.randrange(len(X)) for _ in range(batch_size)]
+            loss, grad = step.loss_and_grad(p, eye[Xa[ix]], eye[Ya[ix]])
+            loss = float(loss)
+            if not math.isfinite(loss):
+                raise Diverged(i + 1, loss)
+            rate = learning_rate(i, steps, lr, decay_at)
+            p -= rate * grad
+            if not np.isfinite(p).all():
+                raise Diverged(i + 1, loss, update=True)
+            losses.append(loss)
+            bar.set_postfix_str(f"last batch loss {loss:.4f}, lr {rate:g}", refresh=False)
+            if on_eval is not None and ((eval_every and (i + 1) % eval_every == 0) or i + 1 == steps):
+                write_back()
+                bar.write(on_eval(i + 1), file=sys.stdout)
+    finally:
+        errstate.__exit__(None, None, None)
+        bar.close()
+        write_back()  # also on Diverged: the model holds where training stopped
     return losses
 
 
@@ -352,23 +394,30 @@ def train(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=True, on_
     last minibatch's loss (labelled so: it is one batch of 32, noisier than the loss over all examples).
     `on_eval(step)`, if given, is called every `eval_every` steps and after the last one; what it returns
     (a str) is printed above the bar. `decay_at`: see `learning_rate`. Returns the list of the `steps`
-    minibatch losses (floats)."""
+    minibatch losses (floats). Raises Diverged when a batch loss or, after an update, a parameter is not
+    finite (the step's update is then not applied, or applied)."""
     opt = SGD(model.parameters(), lr=lr)
     losses = []
     bar = tqdm(range(steps), unit="step", disable=not progress, dynamic_ncols=True)
-    for step in bar:
-        ix = [rng.randrange(len(X)) for _ in range(batch_size)]
-        opt.zero_grad()
-        graph = cross_entropy(model([X[i] for i in ix]), [Y[i] for i in ix])
-        graph.backward()
-        loss = graph.data
-        opt.lr = learning_rate(step, steps, lr, decay_at)
-        opt.step()
-        losses.append(loss)
-        bar.set_postfix_str(f"last batch loss {loss:.4f}, lr {opt.lr:g}", refresh=False)
-        if on_eval is not None and ((eval_every and (step + 1) % eval_every == 0) or step + 1 == steps):
-            bar.write(on_eval(step + 1), file=sys.stdout)
-    bar.close()
+    try:
+        for step in bar:
+            ix = [rng.randrange(len(X)) for _ in range(batch_size)]
+            opt.zero_grad()
+            graph = cross_entropy(model([X[i] for i in ix]), [Y[i] for i in ix])
+            loss = graph.data
+            if not math.isfinite(loss):
+                raise Diverged(step + 1, loss)
+            graph.backward()
+            opt.lr = learning_rate(step, steps, lr, decay_at)
+            opt.step()
+            if not all_finite(model):
+                raise Diverged(step + 1, loss, update=True)
+            losses.append(loss)
+            bar.set_postfix_str(f"last batch loss {loss:.4f}, lr {opt.lr:g}", refresh=False)
+            if on_eval is not None and ((eval_every and (step + 1) % eval_every == 0) or step + 1 == steps):
+                bar.write(on_eval(step + 1), file=sys.stdout)
+    finally:
+        bar.close()
     return losses
 
 
@@ -496,6 +545,17 @@ def load_words(path):
     return words, f"{path} ({len(words):,} names{skipped})"
 
 
+def _save_after(model, path):
+    """After training stopped: save `model` to `path` (--save; None: nothing to do) when its parameters are
+    finite. Returns the end of the message that says what happened."""
+    if path is None:
+        return ""
+    if not all_finite(model):
+        return f"; the parameters are not finite, so nothing was saved to {path}"
+    micrograd_lite.save(model, path)
+    return f"; saved the parameters it stopped at (all finite) to {path}"
+
+
 def main(argv=None):
     args = parse_args(argv)
     width = terminal_width()
@@ -512,6 +572,11 @@ def main(argv=None):
         train_words, dev_words, test_words = split_words(words)
     except DataError as e:
         sys.exit(f"makemore: {e}" + ("\n" if "\n" in str(e) else " ") + "(nothing was written)")
+    try:  # before the examples, whose contexts are --block-size long: absurd sizes stop here, at once
+        model = NameMLP(args.emb, args.hidden, args.block_size, rng=args.seed)
+    except ValueError as e:  # more than MAX_PARAMETERS
+        sys.exit(f"makemore: --emb {args.emb} --hidden {args.hidden} --block-size {args.block_size} make a model "
+                 f"too large: {e} (nothing was written)")
     Xtr, Ytr = build_dataset(train_words, args.block_size)
     Xdev, Ydev = build_dataset(dev_words, args.block_size)
     print(wrap(f"data: {description}", width, "  "))
@@ -523,17 +588,23 @@ def main(argv=None):
     print(wrap(f"baselines on dev: uniform ln 27 = {math.log(len(VOCAB)):.4f}; bigram with add-one smoothing = "
                f"{bigram_dev:.4f} (train {bigram_loss(train_words, train_words):.4f})", width, "  "))
 
-    model = NameMLP(args.emb, args.hidden, args.block_size, rng=args.seed)
     n_params = len(model.parameters())
     if args.load:
         try:
-            micrograd_lite.load(model, args.load)
+            with warnings.catch_warnings(record=True) as unverified:  # a version 1 file: said below, in one line
+                warnings.simplefilter("always", CheckpointWarning)
+                micrograd_lite.load(model, args.load)
         except (OSError, micrograd_lite.CheckpointError) as e:
             sys.exit(f"makemore: --load {args.load}: {e}")
         except micrograd_lite.StateDictError as e:
             detail = str(e) if len(str(e)) < 300 else str(e)[:300] + " ..."
             sys.exit(f"makemore: --load {args.load} does not fit {model!r} ({n_params:,} parameters); "
                      f"pass the --emb/--hidden/--block-size it was saved with. {detail}")
+        for w in unverified:
+            print(wrap(f"note: {w.message}", width, "  "))
+    if not all_finite(model):
+        sys.exit(f"makemore: --load {args.load}: the checkpoint holds parameters that are infinite or NaN; "
+                 f"nothing can be trained or sampled from it")
     print(wrap(f"model: {model!r}, {n_params:,} parameters; {args.steps:,} steps of batch {BATCH_SIZE}, "
                f"lr {args.lr:g} then {args.lr * 0.1:g} from step {math.ceil(args.decay_at * args.steps):,}"
                + (f", from {args.load}" if args.load else ""), width, "  "))
@@ -551,8 +622,14 @@ def main(argv=None):
               eval_every=args.eval_every, on_eval=on_eval)
     except micrograd_lite.CompileError as e:
         sys.exit(f"makemore: --compile: {e}")
+    except Diverged as e:
+        sys.exit(f"makemore: {e}; lr {args.lr:g} is too large, try a smaller --lr{_save_after(model, args.save)}")
     seconds = time.perf_counter() - start
     train_loss, dev_loss = evaluate(model, Xtr, Ytr), evaluate(model, Xdev, Ydev)
+    if not (math.isfinite(train_loss) and math.isfinite(dev_loss)):  # finite parameters, yet logits overflow
+        sys.exit(f"makemore: training diverged: after step {args.steps:,} the loss over the training set is "
+                 f"{train_loss:.4g} and over dev {dev_loss:.4g}; lr {args.lr:g} is too large, try a smaller --lr"
+                 f"{_save_after(model, args.save)}")
     verdict = "beats" if dev_loss < bigram_dev else "does not beat"
     speed = f" in {seconds / 60:.1f} min ({args.steps / seconds:.1f} steps/s)" if args.steps else ""
     print(wrap(f"MLP: train loss {train_loss:.4f} (over all {len(Xtr):,} training examples, not the last batch), "

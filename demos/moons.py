@@ -31,6 +31,7 @@ from demos.cli import png_path, terminal_width, wrap  # noqa: E402
 
 SEED = 1337      # micrograd's notebook: np.random.seed(1337); random.seed(1337)
 POINTS = 100
+MAX_POINTS = 10_000  # each step builds a graph over every point: more would take minutes a step and GBs
 NOISE = 0.1
 STEPS = 100
 ALPHA = 1e-4     # weight of the L2 term
@@ -153,7 +154,8 @@ def write_png(model, X, y, path):
         plt.close(fig)
 
 
-def _at_least(minimum):
+def _at_least(minimum, maximum=None, why=""):
+    """An argparse type: a whole number >= `minimum` (and <= `maximum`, when given, `why` saying why)."""
     def parse(text):
         try:
             n = int(text)
@@ -161,6 +163,8 @@ def _at_least(minimum):
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if n < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {n}")
+        if maximum is not None and n > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum:,}{why}, got {n}")
         return n
     return parse
 
@@ -169,8 +173,10 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=_at_least(1), default=STEPS, help=f"SGD steps (default {STEPS})")
-    ap.add_argument("--points", type=_at_least(2), default=POINTS, help=f"points of data (default {POINTS})")
-    ap.add_argument("--seed", type=int, default=SEED, help=f"seed of the data and the weights (default {SEED})")
+    ap.add_argument("--points", type=_at_least(2, MAX_POINTS, " (every point adds its own graph to every step)"),
+                    default=POINTS, help=f"points of data (default {POINTS}, at most {MAX_POINTS:,})")
+    ap.add_argument("--seed", type=_at_least(0, 2**32 - 1, " (make_moons seeds numpy with it)"), default=SEED,
+                    help=f"seed of the data and the weights, 0 to 2**32 - 1 (default {SEED})")
     ap.add_argument("--png", type=png_path, metavar="PATH", help="draw the decision boundary to this PNG")
     ap.add_argument("--compile", action="store_true",
                     help="train with the compiled step (micrograd_lite.compile): the same numbers, faster")

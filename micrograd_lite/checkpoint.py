@@ -5,7 +5,9 @@ is bit-exact, -0.0 and subnormals included. JSON has no NaN or infinity, so they
 "inf", "-inf" and "nan"; a NaN whose bits differ from Python's ``float("nan")`` (the sign bit, set on the NaN
 that x86 arithmetic such as ``inf - inf`` produces, or a payload) is written as "nan:0x" and its 16 hex
 digits, so it too reads back bit for bit.
-A SHA-256 checksum of the content is stored in the file and checked by `load` before the model is touched.
+A SHA-256 checksum of the content is stored in the file and checked by `load` before the model is touched,
+whatever the file's "version" entry says; a file without one is read only when it is, byte for byte, a
+version 1 file (written before checksums existed), with a `CheckpointWarning` that it is unverified.
 A checkpoint is written to a temporary file in the same folder, flushed to disk, and renamed over the
 target, so a crash, a ``kill -9`` or a full disk leaves the previous file intact, never a half-written one;
 the next `save` to the same path removes a temporary file that a killed process left.
@@ -19,8 +21,14 @@ import os
 import secrets
 import stat
 import struct
+import warnings
 
-__all__ = ["save", "load", "CheckpointError"]
+try:
+    import fcntl  # POSIX: a save holds a lock on its temporary file, so the next save can tell it is live
+except ImportError:  # Windows: a file open in another process cannot be removed, which does the same
+    fcntl = None
+
+__all__ = ["save", "load", "CheckpointError", "CheckpointWarning"]
 
 FORMAT = "micrograd_lite.checkpoint"
 VERSION = 2  # 2 added the "sha256" entry; version 1 files are still read
@@ -30,6 +38,10 @@ _NAN_BITS = struct.unpack("<Q", struct.pack("<d", math.nan))[0]
 
 class CheckpointError(ValueError):
     """A file that is not a readable micrograd_lite checkpoint (corrupt, truncated or of another format)."""
+
+
+class CheckpointWarning(UserWarning):
+    """`load` read a version 1 checkpoint, which has no checksum: its content could not be verified."""
 
 
 def _bits(x):
@@ -79,8 +91,10 @@ def save(module, path):
     The text goes to a temporary file in the same folder, is flushed to disk, renamed over the target, and
     the folder is flushed too, so the rename survives a power cut. On any error before the rename (a full
     disk, an interrupt) the previous file is left as it was and the temporary file is removed; if the
-    process is killed instead, its temporary file (``.mglite-<hash>-<pid>-<random>.tmp``, a short name
-    whatever the length of `path`'s) is removed by the next `save` to the same path.
+    process is killed instead, at any moment, its temporary file (``.mglite-<hash>-<pid>-<random>.tmp``, a
+    short name whatever the length of `path`'s) is removed by the next `save` to the same path: a save holds
+    a lock on its temporary file (POSIX ``flock``), which the kernel drops when the process dies, and the
+    next save removes the unlocked ones (where there are no locks: those of processes that are gone).
     Raises IsADirectoryError when `path` is a folder, FileNotFoundError when its folder does not exist, and
     OSError from the file system (including, after the rename, from flushing the folder)."""
     if os.path.isdir(path):
@@ -107,24 +121,35 @@ def save(module, path):
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
             except FileExistsError:
                 tmp = None
-        with os.fdopen(fd, "wb") as f:
-            fd = None  # the file object closes it from now on
+                continue
+            if not _lock(fd):  # another save's cleanup took it in the instant before the lock: a new name
+                os.close(fd)
+                fd = tmp = None
+        # The descriptor stays open, and so locked, until the rename is done (closefd=False).
+        with os.fdopen(fd, "wb", closefd=False) as f:
             if mode is not None:
                 _chmod(f.fileno(), tmp, mode)
             f.write(data)
             f.flush()
             os.fsync(f.fileno())  # on disk before the rename, so the rename never exposes an empty file
+        if fcntl is None:  # Windows renames no file that is open
+            os.close(fd)
+            fd = None
         os.replace(tmp, target)  # atomic on POSIX and Windows: readers see the old file or the new one
         tmp = None
     except BaseException:
         if fd is not None:
             os.close(fd)
+            fd = None
         if tmp is not None:
             try:
                 os.unlink(tmp)
             except OSError:  # already gone; the original error is the one to report
                 pass
         raise
+    finally:
+        if fd is not None:
+            os.close(fd)
     _sync_folder(folder)
     return path
 
@@ -155,17 +180,66 @@ def _temporary_prefix(target):
     return f".mglite-{hashlib.sha256(name).hexdigest()[:12]}-"
 
 
+def _lock(fd):
+    """Lock the new temporary file `fd` for the rest of its save (POSIX ``flock``). The next save's
+    `_remove_stale` leaves a locked file alone and removes an unlocked one: the kernel drops the lock when the
+    process ends, however it ends (``kill -9`` included), before the process is even waited for, so neither an
+    unreaped (zombie) process nor a process id used again keeps a dead save's file. Returns False when the
+    file was removed by such a cleanup in the instant between its creation and the lock."""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # waits only while a cleanup holds it, a few system calls
+    except OSError:  # a file system without locks: the process id in the name is all the next save has
+        return True
+    return os.fstat(fd).st_nlink > 0
+
+
 def _remove_stale(folder, prefix):
     """Remove the temporary files that saves to the same target left when their process was killed."""
     for entry in os.scandir(folder):
         name = entry.name
         if name.startswith(prefix) and name.endswith(".tmp"):
             pid = name[len(prefix):-4].split("-")[0]
-            if pid.isdigit() and not _alive(int(pid)):
-                try:
-                    os.unlink(entry.path)
-                except OSError:  # removed by another save meanwhile, or not ours to remove
-                    pass
+            if pid.isdigit():
+                _remove_if_abandoned(entry.path, int(pid))
+
+
+def _remove_if_abandoned(path, pid):
+    """Remove the temporary file `path` of process `pid` unless a live save is writing it: on POSIX unless it
+    is locked (see `_lock`), else (no locks there) unless the process is alive."""
+    if fcntl is None:
+        fd = None
+    else:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:  # renamed or removed meanwhile
+            return
+        except OSError:  # e.g. a file made unreadable by the target's mode: the process id decides
+            fd = None
+    try:
+        if fd is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # a live save holds it
+                return
+            except OSError:
+                if _alive(pid):
+                    return
+            try:
+                if not os.path.samestat(os.stat(path), os.fstat(fd)):  # the name now holds another file
+                    return
+            except OSError:
+                return
+        elif _alive(pid):
+            return
+        try:
+            os.unlink(path)  # on POSIX while holding the lock, so a save waiting for it sees the file gone
+        except OSError:  # removed by another save meanwhile, or not ours to remove
+            pass
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def _alive(pid):
@@ -209,14 +283,18 @@ def load(module, path, strict=True):
     """Read a checkpoint written by `save` into `module` (via ``load_state_dict``; nothing changes on
     error). Returns `module`.
 
-    A version 2 file must be byte for byte what `save` wrote: its "sha256" entry is checked against its
-    content before any parameter is read, so damage of any kind (a flipped bit that still parses as JSON,
-    an edit) is refused. Version 1 files, written before checksums existed, have none and are still read;
-    damage that leaves their JSON and their values well formed goes undetected there (save them again to
-    add a checksum).
+    A file that has a "sha256" entry must be byte for byte what `save` wrote, whatever its "version" entry
+    says: the checksum is checked against the content before any parameter is read, so damage of any kind
+    (a flipped bit that still parses as JSON, an edit, a version changed to 1) is refused. A file without
+    one is read only when it is a genuine version 1 file (written before checksums existed): exactly the
+    bytes ``json.dumps({"format": "micrograd_lite.checkpoint", "version": 1, "parameters": {...}},
+    indent=1)`` of its own content, those three entries in that order and nothing else, no trailing
+    newline; it is read with a `CheckpointWarning`, as damage that keeps that layout and well-formed values
+    cannot be detected (save it again to add a checksum). The checksum catches corruption, truncation and
+    edits made by mistake; it does not stop a deliberate edit that also recomputes it.
     Raises FileNotFoundError (no such file), IsADirectoryError (a folder), CheckpointError for a file that
-    is corrupt, truncated or of another format (naming the file and the problem), and nn.StateDictError
-    when the names do not fit the module."""
+    is corrupt, truncated, of another format or of version 2 without its checksum (naming the file and the
+    problem), and nn.StateDictError when the names do not fit the module."""
     with open(path, "rb") as f:
         raw = f.read()
     try:
@@ -228,9 +306,17 @@ def load(module, path, strict=True):
     version = doc.get("version")
     if type(version) is not int or version not in (1, VERSION):
         raise CheckpointError(f"load: {path} has checkpoint version {version!r}, expected 1 or {VERSION}")
-    if version == VERSION and not _intact(doc, raw):
-        raise CheckpointError(f"load: {path} is corrupt: its content does not match its SHA-256 checksum "
-                              f"(the file was damaged or edited after save wrote it)")
+    if "sha256" in doc:  # checked whatever the version says: "version": 1 does not switch it off
+        if not _intact(doc, raw):
+            raise CheckpointError(f"load: {path} is corrupt: its content does not match its SHA-256 checksum "
+                                  f"(the file was damaged or edited after save wrote it)")
+    elif version != 1:
+        raise CheckpointError(f"load: {path} is corrupt: it has no SHA-256 checksum, which every version "
+                              f"{version} checkpoint carries (the file was damaged or edited after save wrote it)")
+    elif not _genuine_v1(doc, raw):
+        raise CheckpointError(f"load: {path} has no checksum and is not a version 1 checkpoint as save wrote "
+                              f"it (json.dumps(..., indent=1) of format, version and parameters only), so its "
+                              f"content cannot be verified: it was damaged or edited")
     params, bad = {}, []
     for name, v in doc["parameters"].items():
         x = _decode(v)
@@ -240,7 +326,20 @@ def load(module, path, strict=True):
     if bad:
         raise CheckpointError(f"load: {path} is corrupt: parameters that are not floats: " + ", ".join(bad))
     module.load_state_dict(params, strict=strict)
+    if "sha256" not in doc:
+        warnings.warn(f"load: {path} is a version 1 checkpoint, which has no checksum: its parameters were "
+                      f"read unverified (save it again to add one)", CheckpointWarning, stacklevel=2)
     return module
+
+
+def _genuine_v1(doc, raw):
+    """Whether `raw` is exactly the file version 1's `save` wrote for `doc`'s parameters."""
+    if list(doc) != ["format", "version", "parameters"]:
+        return False
+    try:
+        return json.dumps(doc, indent=1, allow_nan=False).encode("utf-8") == raw
+    except ValueError:  # a number JSON cannot write back (1e999 read as inf, a NaN literal): not save's
+        return False
 
 
 def _intact(doc, raw):

@@ -22,9 +22,9 @@ def mse(outputs, targets):
     an item is not a number or Value, ValueError when the lengths differ or are 0."""
     outputs, targets = _sequence(outputs, "mse outputs"), _sequence(targets, "mse targets")
     if len(outputs) != len(targets):
-        raise ValueError(f"mse: {len(outputs)} outputs but {len(targets)} targets")
+        raise ValueError(f"mse: {len(outputs)} outputs but {len(targets)} targets; expected one target per output")
     if not outputs:
-        raise ValueError("mse: needs at least one output")
+        raise ValueError("mse outputs: expected at least one output, got an empty list")
     for what, items in (("outputs", outputs), ("targets", targets)):
         for i, x in enumerate(items):
             if not isinstance(x, Value):
@@ -45,16 +45,21 @@ def log_softmax(logits):
     """``(logits[i] - m) - log sum_j exp(logits[j] - m)``, m the largest logit: a list of C Values, the
     log-probabilities of a list of C logits (Values or numbers), computed as PyTorch does in float64: shifting
     before the sum and before subtracting keeps every digit at any scale (``[1e16, 1e16]`` gives ``log 1/2``
-    twice, not ``[0, 0]``). Raises ValueError for an empty list."""
-    shifted = _shifted(logits, "log_softmax")
+    twice, not ``[0, 0]``). Raises TypeError when `logits` is not a list of numbers or Values, ValueError for
+    an empty list."""
+    return _log_softmax(logits, "log_softmax")
+
+
+def _log_softmax(logits, op):
+    shifted = _shifted(logits, f"{op} logits")
     lse = Value.logsumexp(shifted)
     return [z - lse for z in shifted]
 
 
 def softmax(logits):
     """``exp(logits[i]) / sum_j exp(logits[j])`` for a list of C logits: a list of C Values summing to 1,
-    computed as ``exp(log_softmax(logits)[i])``, so no exponent exceeds 0."""
-    return [z.exp() for z in log_softmax(logits)]
+    computed as ``exp(log_softmax(logits)[i])``, so no exponent exceeds 0. Raises as `log_softmax`."""
+    return [z.exp() for z in _log_softmax(logits, "softmax")]
 
 
 def _shifted(logits, op):
@@ -62,7 +67,7 @@ def _shifted(logits, op):
     gradient), a list of Values whose largest is exactly 0."""
     values = _values(logits, op)
     if not values:
-        raise ValueError(f"{op}: needs at least one logit")
+        raise ValueError(f"{op}: expected at least one logit, got an empty list")
     m = max([v.data for v in values])
     return [v - m for v in values]
 
@@ -77,16 +82,37 @@ def cross_entropy(logits, target, reduction="mean"):
     Batched: `logits` a list of B lists of C, `target` a sequence of B class indices -> the mean over the
     batch (``reduction='sum'``: the sum). As in PyTorch, a class index is any integer: an int, a numpy
     integer, a numpy array or tuple of them for a batch (anything ``operator.index`` accepts; bool and
-    float are refused). Raises TypeError for a target that is not a class index (or, batched, not a
-    sequence of them), IndexError for one outside [0, C), ValueError for mismatched batch sizes or an
-    unknown reduction."""
-    if reduction not in ("mean", "sum"):
-        raise ValueError(f"cross_entropy: reduction must be 'mean' or 'sum', got {reduction!r}")
-    if logits and isinstance(logits[0], (list, tuple)):
+    float are refused, numpy's bool too). Raises TypeError for logits that are not a list of numbers or
+    Values or a batch of such lists (a row that is not a list, in a batch), for a target that is not a class
+    index (or, batched, not a sequence of them), IndexError for one outside [0, C), ValueError for empty
+    logits, rows of different lengths, mismatched batch sizes or an unknown reduction; each names
+    cross_entropy and the argument."""
+    if not isinstance(reduction, str) or reduction not in ("mean", "sum"):
+        raise ValueError(f"cross_entropy reduction: expected 'mean' or 'sum', got {short_repr(reduction)}")
+    if not _is_list(logits):
+        raise TypeError(f"cross_entropy logits: expected a list of C numbers or Values, or a batch of B such "
+                        f"lists, got {type(logits).__name__} {short_repr(logits)}")
+    if len(logits) == 0:
+        raise ValueError("cross_entropy logits: expected at least one logit, got an empty list")
+    if _is_list(logits[0]):
+        for b, row in enumerate(logits):
+            if not _is_list(row):
+                raise TypeError(f"cross_entropy logits[{b}]: logits is a batch (logits[0] is a list), so expected "
+                                f"a list of {len(logits[0])} numbers or Values, got {type(row).__name__} "
+                                f"{short_repr(row)}")
+            if len(row) != len(logits[0]):
+                raise ValueError(f"cross_entropy logits[{b}]: expected {len(logits[0])} logits, as logits[0] has, "
+                                 f"got {len(row)}")
         target = _targets(target, len(logits))
-        total = Value.sum([_one(row, t) for row, t in zip(logits, target)])
+        total = Value.sum([_one(row, t, f"logits[{b}]") for b, (row, t) in enumerate(zip(logits, target))])
         return total * (1.0 / len(logits)) if reduction == "mean" else total
-    return _one(logits, _class_index(target, "target"))
+    return _one(logits, _class_index(target, "target"), "logits")
+
+
+def _is_list(xs):
+    """Whether `xs` is list-like: indexable, with a length (a list, a tuple, a numpy array, not a str or dict)."""
+    return (hasattr(xs, "__len__") and hasattr(xs, "__getitem__") and not isinstance(xs, (str, bytes, dict))
+            and getattr(xs, "ndim", 1) != 0)
 
 
 def _targets(target, rows):
@@ -103,9 +129,22 @@ def _targets(target, rows):
     return [_class_index(t, f"target[{b}]") for b, t in enumerate(target)]
 
 
+def _is_bool(t):
+    """Whether `t` is a boolean: Python's bool, or numpy's (``np.bool_``, named ``bool`` since numpy 2) or any
+    array scalar of a boolean dtype (dtype kind 'b'), told by its type, so numpy is not imported: the core
+    has no runtime dependency. Needed because numpy before 2.3 lets ``operator.index`` take ``np.bool_``."""
+    if isinstance(t, bool):
+        return True
+    cls = type(t)
+    if cls.__module__ == "numpy" and cls.__name__ in ("bool_", "bool"):
+        return True
+    return getattr(getattr(t, "dtype", None), "kind", None) == "b"
+
+
 def _class_index(t, where):
-    """`t` as an int: ints and int-likes (numpy integers, 0-d integer arrays) pass, bool and float do not."""
-    if not isinstance(t, bool):  # an int to Python, but never a class index here
+    """`t` as an int: ints and int-likes (numpy integers, 0-d integer arrays) pass; bool (Python's or
+    numpy's, on every numpy) and float do not."""
+    if not _is_bool(t):  # an int to Python, but never a class index here
         try:
             return operator.index(t)
         except TypeError:
@@ -114,8 +153,8 @@ def _class_index(t, where):
     raise TypeError(f"cross_entropy: {where} must be an int class index, got {type(t).__name__} {short_repr(t)}{hint}")
 
 
-def _one(logits, target):
+def _one(logits, target, where):
     if not 0 <= target < len(logits):
         raise IndexError(f"cross_entropy: target {target} out of range for {len(logits)} classes")
-    shifted = _shifted(logits, "cross_entropy")
+    shifted = _shifted(logits, f"cross_entropy {where}")
     return Value.logsumexp(shifted) - shifted[target]

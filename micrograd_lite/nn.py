@@ -93,16 +93,17 @@ class StateDictError(ValueError):
     """A state dict that does not fit the model; the message lists every problem."""
 
 
-def _make_rng(rng):
+def _make_rng(rng, where):
     """A source of random numbers from `rng`: None (Python's global `random`, so ``random.seed`` applies),
-    an int seed, or a ``random.Random``."""
+    an int seed, or a ``random.Random``. `where`: the class, for the message."""
     if rng is None or rng is random:
         return random
     if isinstance(rng, random.Random):
         return rng
     if isinstance(rng, int) and not isinstance(rng, bool):
         return random.Random(rng)
-    raise TypeError(f"rng: expected None, an int seed or a random.Random, got {type(rng).__name__}")
+    raise TypeError(f"{where} rng: expected None, an int seed or a random.Random, got {type(rng).__name__} "
+                    f"{_short_repr(rng)}")
 
 
 def _check_size(n, what):
@@ -115,22 +116,56 @@ def _check_size(n, what):
 
 def _check_count(count, call):
     """Refuse a model of more than `MAX_PARAMETERS` parameters, before any is allocated. `call`: how the
-    user wrote the constructor call, for the message."""
+    user wrote the constructor call, for the message (its sizes named, e.g. ``Layer(nin=2, nout=10**9)``)."""
     if count > MAX_PARAMETERS:
-        raise ValueError(f"{call}: {count:,} parameters, more than micrograd_lite.nn.MAX_PARAMETERS = "
+        count = f"{count:,}" if count < 10**30 else f"about 10**{len(str(count)) - 1}"
+        raise ValueError(f"{call}: {count} parameters, more than micrograd_lite.nn.MAX_PARAMETERS = "
                          f"{MAX_PARAMETERS:,}; each is a Python object, so this would run out of memory (raise "
                          f"MAX_PARAMETERS to build it anyway)")
 
 
 def _activation(name, where):
+    """`name` checked; `where` is the class and the argument, e.g. ``'MLP output_activation'``."""
     if name is None:
         name = "linear"
     if not isinstance(name, str):
-        raise TypeError(f"{where} activation: expected a name, one of {sorted(ACTIVATIONS)}, got "
+        raise TypeError(f"{where}: expected a name, one of {sorted(ACTIVATIONS)}, got "
                         f"{type(name).__name__} {_short_repr(name)}")
     if name not in ACTIVATIONS:
-        raise ValueError(f"{where}: unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
+        raise ValueError(f"{where}: unknown activation {_short_repr(name)}; choose one of {sorted(ACTIVATIONS)}")
     return name
+
+
+def _list_argument(given, n, where, expected):
+    """`given` as a list of `n` items; TypeError naming `where` and `expected` unless it is a list-like (a str,
+    a dict, a number or a single Value is not), ValueError for another length."""
+    if isinstance(given, (str, bytes, dict, Value)) or not hasattr(given, "__iter__"):
+        raise TypeError(f"{where}: expected {expected}, got {type(given).__name__} {_short_repr(given)}")
+    given = list(given)
+    if len(given) != n:
+        raise ValueError(f"{where}: expected {expected}, got {len(given)} entr{'y' if len(given) == 1 else 'ies'}")
+    return given
+
+
+def _weight_row(given, nin, where):
+    """One unit's weights: `nin` numbers or Values -> a list of Values (a Value is kept, so it can be shared)."""
+    items = _list_argument(given, nin, where, f"a list of {nin} numbers or Values")
+    return [_parameter(x, f"{where}[{i}]") for i, x in enumerate(items)]
+
+
+def _weight_rows(given, nout, nin, where):
+    """None -> `nout` Nones; else `nout` rows of `nin` numbers or Values -> `nout` lists of Values."""
+    if given is None:
+        return [None] * nout
+    rows = _list_argument(given, nout, where, f"a list of {nout} rows of {nin} numbers or Values")
+    return [_weight_row(row, nin, f"{where}[{j}]") for j, row in enumerate(rows)]
+
+
+def _bias_list(given, nout, where):
+    """None -> `nout` Nones; else `nout` numbers or Values -> a list of Values."""
+    if given is None:
+        return [None] * nout
+    return _weight_row(given, nout, where)
 
 
 def _check_input(x, nin, where):
@@ -150,7 +185,7 @@ def _check_input(x, nin, where):
 
 def _parameter(x, where):
     """A given Value is used as is (so it can be shared); a number becomes a new Value."""
-    return x if isinstance(x, Value) else Value(_check_number(x, where))
+    return x if isinstance(x, Value) else Value(_check_number(x, where, "an int, float or Value"))
 
 
 class Neuron(Module):
@@ -161,25 +196,22 @@ class Neuron(Module):
     published network; a Value passed in is used as is, so units can share it. Otherwise they are drawn from
     U(-1/sqrt(nin), 1/sqrt(nin)) with `rng` (None, an int seed or a ``random.Random``).
     Parameters: ``w`` (list of `nin` Values) and ``b`` (a Value), named ``w.0 .. w.{nin-1}`` and ``b``.
-    Raises TypeError/ValueError for a bad `nin`, activation or weights length.
+    Raises TypeError for an argument of the wrong type and ValueError for a wrong value or length, each
+    naming the class, the argument and what was expected (e.g. ``Neuron weights: expected a list of 2
+    numbers or Values, got int 5``).
     """
 
     def __init__(self, nin, activation="tanh", *, weights=None, bias=None, rng=None):
         self.nin = _check_size(nin, "Neuron nin")
-        _check_count(nin + 1, f"Neuron({nin})")
-        self.activation = _activation(activation, "Neuron")
+        _check_count(nin + 1, f"Neuron(nin={_short_repr(nin)})")
+        self.activation = _activation(activation, "Neuron activation")
         self._act = ACTIVATIONS[self.activation]
-        if weights is None or bias is None:
-            source = _make_rng(rng)
-            bound = 1.0 / math.sqrt(nin)
-        if weights is None:
-            self.w = [Value(source.uniform(-bound, bound)) for _ in range(nin)]
-        else:
-            weights = list(weights)
-            if len(weights) != nin:
-                raise ValueError(f"Neuron: expected {nin} weights, got {len(weights)}")
-            self.w = [_parameter(w, "Neuron weight") for w in weights]
-        self.b = Value(source.uniform(-bound, bound)) if bias is None else _parameter(bias, "Neuron bias")
+        w = None if weights is None else _weight_row(weights, nin, "Neuron weights")
+        b = None if bias is None else _parameter(bias, "Neuron bias")
+        source = _make_rng(rng, "Neuron")  # checked even when both are given
+        bound = 1.0 / math.sqrt(nin)
+        self.w = [Value(source.uniform(-bound, bound)) for _ in range(nin)] if w is None else w
+        self.b = Value(source.uniform(-bound, bound)) if b is None else b
 
     def __call__(self, x):
         """`x`: a sequence of `nin` Values or numbers -> one Value. Raises ValueError on a wrong length,
@@ -212,11 +244,11 @@ class Layer(Module):
     def __init__(self, nin, nout, activation="tanh", *, weights=None, biases=None, rng=None):
         self.nin = _check_size(nin, "Layer nin")
         self.nout = _check_size(nout, "Layer nout")
-        _check_count(nout * (nin + 1), f"Layer({nin}, {nout})")
-        self.activation = _activation(activation, "Layer")
-        weights = _rows(weights, nout, "Layer weights")
-        biases = _rows(biases, nout, "Layer biases")
-        source = _make_rng(rng)
+        _check_count(nout * (nin + 1), f"Layer(nin={_short_repr(nin)}, nout={_short_repr(nout)})")
+        self.activation = _activation(activation, "Layer activation")
+        weights = _weight_rows(weights, nout, nin, "Layer weights")
+        biases = _bias_list(biases, nout, "Layer biases")
+        source = _make_rng(rng, "Layer")
         self.neurons = [Neuron(nin, activation, weights=weights[j], bias=biases[j], rng=source)
                         for j in range(nout)]
 
@@ -236,16 +268,6 @@ class Layer(Module):
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
 
 
-def _rows(given, n, what):
-    """`given` as a list of length `n`, or `n` Nones when not given."""
-    if given is None:
-        return [None] * n
-    given = list(given)
-    if len(given) != n:
-        raise ValueError(f"{what}: expected {n} entries, got {len(given)}")
-    return given
-
-
 class MLP(Module):
     """A multilayer perceptron: ``nin -> nouts[0] -> ... -> nouts[-1]``.
 
@@ -261,8 +283,8 @@ class MLP(Module):
     def __init__(self, nin, nouts, activation="tanh", output_activation=None, *,
                  weights=None, biases=None, rng=None):
         _check_size(nin, "MLP nin")
-        activation = _activation(activation, "MLP")  # checked even when no hidden layer uses it
-        output_activation = _activation(output_activation, "MLP output")
+        activation = _activation(activation, "MLP activation")  # checked even when no hidden layer uses it
+        output_activation = _activation(output_activation, "MLP output_activation")
         if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
             hint = f" (for one layer of {nouts} outputs, pass [{nouts}])" if isinstance(nouts, int) else ""
             raise TypeError(f"MLP nouts: expected a list of layer widths such as [16, 1], got "
@@ -273,10 +295,19 @@ class MLP(Module):
         for i, n in enumerate(nouts):
             _check_size(n, f"MLP nouts[{i}]")
         sizes = [nin] + nouts
-        _check_count(sum(a * b + b for a, b in zip(sizes, nouts)), f"MLP({nin}, {nouts})")
-        weights = _rows(weights, len(nouts), "MLP weights")
-        biases = _rows(biases, len(nouts), "MLP biases")
-        source = _make_rng(rng)
+        _check_count(sum(a * b + b for a, b in zip(sizes, nouts)),
+                     f"MLP(nin={_short_repr(nin)}, nouts={_short_repr(nouts)})")
+        layers = len(nouts)
+        if weights is not None:
+            weights = _list_argument(weights, layers, "MLP weights", f"a list of {layers} layers' weights")
+        if biases is not None:
+            biases = _list_argument(biases, layers, "MLP biases", f"a list of {layers} layers' biases")
+        # Checked here, so an error names MLP and the layer; None for a layer: drawn at random.
+        weights = [None if weights is None or weights[i] is None
+                   else _weight_rows(weights[i], nouts[i], sizes[i], f"MLP weights[{i}]") for i in range(layers)]
+        biases = [None if biases is None or biases[i] is None
+                  else _bias_list(biases[i], nouts[i], f"MLP biases[{i}]") for i in range(layers)]
+        source = _make_rng(rng, "MLP")
         last = len(nouts) - 1
         self.layers = [
             Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation,
@@ -315,15 +346,14 @@ class Embedding(Module):
     def __init__(self, num_embeddings, embedding_dim, *, weights=None, rng=None):
         self.num_embeddings = _check_size(num_embeddings, "Embedding num_embeddings")
         self.embedding_dim = _check_size(embedding_dim, "Embedding embedding_dim")
-        _check_count(num_embeddings * embedding_dim, f"Embedding({num_embeddings}, {embedding_dim})")
+        _check_count(num_embeddings * embedding_dim, f"Embedding(num_embeddings={_short_repr(num_embeddings)}, "
+                                                     f"embedding_dim={_short_repr(embedding_dim)})")
         if weights is None:
-            source = _make_rng(rng)
-            weights = [[source.gauss(0.0, 1.0) for _ in range(embedding_dim)] for _ in range(num_embeddings)]
-        rows = _rows(weights, num_embeddings, "Embedding weights")
-        for i, row in enumerate(rows):
-            if len(row) != embedding_dim:
-                raise ValueError(f"Embedding weights: row {i} has {len(row)} entries, expected {embedding_dim}")
-        self.weight = [[_parameter(x, "Embedding weight") for x in row] for row in rows]
+            source = _make_rng(rng, "Embedding")
+            self.weight = [[Value(source.gauss(0.0, 1.0)) for _ in range(embedding_dim)]
+                           for _ in range(num_embeddings)]
+        else:
+            self.weight = _weight_rows(weights, num_embeddings, embedding_dim, "Embedding weights")
 
     def __call__(self, index):
         """Row `index`: a new list of `embedding_dim` Values, the table's own (so gradients reach the table,

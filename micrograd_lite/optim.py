@@ -66,13 +66,13 @@ def _parameter_list(params, cls="SGD"):
         raise TypeError(f"{expected} {type(params).__name__} {short_repr(params)}; call it: model.parameters()")
     if isinstance(params, (str, bytes)) or not hasattr(params, "__iter__"):
         raise TypeError(f"{expected} {type(params).__name__} {short_repr(params)}")
-    params = list(dict.fromkeys(params))  # drop repeats, keep order (Values hash by identity)
-    for i, p in enumerate(params):
+    params = list(params)
+    for i, p in enumerate(params):  # before the dict below, which an unhashable item (a list) would break
         if not isinstance(p, Value):
             raise TypeError(f"{cls} params: expected Values, but item {i} is {type(p).__name__} {short_repr(p)}")
     if not params:
-        raise ValueError(f"{cls}: got an empty parameter list")
-    return params
+        raise ValueError(f"{cls} params: got an empty parameter list; expected Values such as model.parameters()")
+    return list(dict.fromkeys(params))  # drop repeats, keep order (Values hash by identity)
 
 
 def _hyperparameter(x, name, cls="SGD"):

@@ -2,6 +2,8 @@
 stability at +-1000, batching and errors."""
 
 import math
+import operator
+import types
 
 import pytest
 
@@ -69,7 +71,7 @@ def test_loss_errors():
         cross_entropy([Value(0.0), Value(1.0)], 1.0)
     with pytest.raises(ValueError, match="2 rows of logits need 2 targets, got 1"):
         cross_entropy([[Value(0.0)], [Value(1.0)]], [0])
-    with pytest.raises(ValueError, match="reduction must be"):
+    with pytest.raises(ValueError, match=r"^cross_entropy reduction: expected 'mean' or 'sum', got 'avg'$"):
         cross_entropy([Value(0.0)], 0, reduction="avg")
 
 
@@ -157,3 +159,24 @@ def test_targets_may_be_numpy_integers_and_arrays_as_in_pytorch():
         cross_entropy(rows, np.array(1))
     with pytest.raises(IndexError, match=r"^cross_entropy: target 2 out of range for 2 classes$"):
         cross_entropy(rows, np.array([2, 0]))
+    # numpy before 2.3 (the newest for Python 3.10 is 2.2) lets operator.index take np.bool_: refused anyway.
+    for target in (np.bool_(True), np.array(True), np.array([True])[0]):
+        with pytest.raises(TypeError, match=r"^cross_entropy: target must be an int class index, got "):
+            cross_entropy(rows[0], target)
+    with pytest.raises(TypeError, match=r"^cross_entropy: target\[1\] must be an int class index, got "):
+        cross_entropy(rows, (np.int64(1), np.False_))
+
+
+@pytest.mark.parametrize("name", ["bool_", "bool"])
+def test_boolean_targets_are_refused_whatever_numpy_lets_operator_index_do(name):
+    # Stand-ins for numpy's boolean scalar as numpy 1.x (bool_) and 2.x (bool) name it, with the __index__ that
+    # numpy < 2.3 gives it, so this runs on whichever numpy is installed, or none.
+    fake_bool = type(name, (), {"__module__": "numpy", "__index__": lambda self: 1, "__repr__": lambda self: "True"})
+    with_dtype = type("scalar", (), {"dtype": types.SimpleNamespace(kind="b"), "__index__": lambda self: 1})
+    logits = [Value(0.0), Value(1.0)]
+    assert operator.index(fake_bool()) == 1
+    for target in (fake_bool(), with_dtype()):
+        with pytest.raises(TypeError, match=r"^cross_entropy: target must be an int class index, got "):
+            cross_entropy(logits, target)
+        with pytest.raises(TypeError, match=r"^cross_entropy: target\[0\] must be an int class index, got "):
+            cross_entropy([logits], [target])

@@ -4,13 +4,14 @@ and the errors for bad data files."""
 import json
 import math
 import random
+import re
 import sys
 from pathlib import Path
 
 import pytest
 
 from demos import makemore as mm
-from micrograd_lite import cross_entropy, no_grad
+from micrograd_lite import cross_entropy, load, no_grad, save
 
 LN27 = math.log(27)
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "charlotte", "mia", "amelia", "harper", "evelyn",
@@ -133,6 +134,23 @@ def test_bad_characters_are_reported_with_line_numbers(tmp_path, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["bad.txt"] and capsys.readouterr().out == ""
 
 
+def test_line_numbers_are_the_files_lines_whatever_other_line_breaks_they_hold(tmp_path):
+    # str.splitlines (and universal newlines) also split at \f, \v, \r, \x1c-\x1e, \x85, \u2028, \u2029: a
+    # file's lines end at \n only (or \r\n), as an editor and grep -n count them.
+    text = "emma\nab\fcd\nava\u2028bo\nzed\nx\ry\nmia\x85\vli\r\nolivia\u2029\x1c\nbo\r\n"
+    (tmp_path / "odd.txt").write_bytes(text.encode("utf-8"))
+    with pytest.raises(mm.DataError) as e:
+        mm.read_names(tmp_path / "odd.txt")
+    message = str(e.value)
+    assert "4 of 8 names have characters outside the vocabulary" in message
+    for expected in ["line 2: 'ab\\x0ccd' has '\\x0c'", "line 3: 'ava\\u2028bo' has '\\u2028'",
+                     "line 5: 'x\\ry' has '\\r'", "line 6: 'mia\\x85\\x0bli' has '\\x0b', '\\x85'"]:
+        assert expected in message, message
+    assert "line 7" not in message  # its \u2029 and \x1c are trailing whitespace, stripped
+    (tmp_path / "ok.txt").write_bytes(b"emma\r\n\r\nava\nbo")  # Windows line ends, no final newline
+    assert mm.read_names(tmp_path / "ok.txt") == (["emma", "ava", "bo"], 1)
+
+
 def test_many_bad_lines_show_the_first_few_and_a_count(tmp_path):
     (tmp_path / "bad.txt").write_text("".join(f"n{i}\n" for i in range(25)))
     with pytest.raises(mm.DataError) as e:
@@ -146,6 +164,69 @@ def test_not_utf8(tmp_path):
     (tmp_path / "latin1.txt").write_bytes("ren\xe9\n".encode("latin-1"))
     with pytest.raises(mm.DataError, match="latin1.txt: not UTF-8"):
         mm.read_names(tmp_path / "latin1.txt")
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["engine", "compiled"])
+def test_a_diverging_run_stops_with_one_line_and_saves_finite_parameters(names_file, tmp_path, capsys, compiled):
+    if compiled:
+        pytest.importorskip("numpy")
+    path = tmp_path / "m.json"
+    with pytest.raises(SystemExit) as e:
+        mm.main(["--data", str(names_file), "--lr", "1e300", "--steps", "30", "--hidden", "10", "--no-progress",
+                 "--save", str(path)] + (["--compile"] if compiled else []))
+    message = str(e.value.code)
+    assert "\n" not in message and "Traceback" not in capsys.readouterr().err
+    assert re.fullmatch(r"makemore: training diverged(: after step 30 the loss over the training set is \S+ and "
+                        r"over dev \S+| at step \d+: (the batch loss is (nan|inf)|its update \(batch loss \S+\) made "
+                        r"parameters infinite or NaN)); lr 1e\+300 is too large, try a smaller --lr; (saved the "
+                        r"parameters it stopped at \(all finite\) to .*m\.json|the parameters are not finite, so "
+                        r"nothing was saved to .*m\.json)", message), message
+    if "saved the parameters" in message:
+        model = load(mm.NameMLP(3, 10, rng=0), path)
+        assert mm.all_finite(model)
+    else:
+        assert not path.exists()
+
+
+def test_a_diverged_step_is_not_applied(names_file):
+    X, Y = mm.build_dataset(mm.read_names(names_file)[0])
+    model = mm.NameMLP(3, 10, rng=1)
+    with pytest.raises(mm.Diverged, match=r"^training diverged at step (\d+): the batch loss is (nan|inf)$") as e:
+        mm.train(model, X, Y, 50, 1e300, random.Random(0), progress=False)
+    assert mm.all_finite(model) and e.value.step >= 2 and not math.isfinite(e.value.loss)
+    with pytest.raises(mm.Diverged, match=r"^training diverged at step 1: its update \(batch loss 3\.\d+\) made "
+                                          r"parameters infinite or NaN$"):
+        mm.train(mm.NameMLP(3, 10, rng=1), X, Y, 5, math.inf, random.Random(0), progress=False)
+
+
+def test_a_version_1_checkpoint_loads_with_a_one_line_note(names_file, tmp_path, capsys):
+    model = mm.NameMLP(3, 10, rng=5)
+    doc = {"format": "micrograd_lite.checkpoint", "version": 1, "parameters": model.state_dict()}
+    (tmp_path / "v1.json").write_text(json.dumps(doc, indent=1))
+    out, _ = run(["--data", str(names_file), "--hidden", "10", "--steps", "0", "--load", str(tmp_path / "v1.json")],
+                 capsys)
+    assert f"note: load: {tmp_path / 'v1.json'} is a version 1 checkpoint, which has no checksum" in out.replace("\n  ", " ")
+
+
+@pytest.mark.parametrize("option", [["--block-size", "1000000000"], ["--emb", "100000000"], ["--hidden", "100000000"]])
+def test_absurd_model_sizes_are_one_line_before_any_work(names_file, tmp_path, capsys, option):
+    with pytest.raises(SystemExit) as e:
+        mm.main(["--data", str(names_file), "--save", str(tmp_path / "m.json"), "--no-progress"] + option)
+    message = str(e.value.code)
+    assert re.fullmatch(r"makemore: --emb \d+ --hidden \d+ --block-size \d+ make a model too large: \w+\(.*\): [\d,]+ "
+                        r"parameters, more than micrograd_lite\.nn\.MAX_PARAMETERS = 10,000,000; .* \(nothing was "
+                        r"written\)", message), message
+    assert [p.name for p in tmp_path.iterdir()] == ["names.txt"] and capsys.readouterr().out == ""
+
+
+def test_a_checkpoint_of_non_finite_parameters_is_refused_before_training(names_file, tmp_path):
+    model = mm.NameMLP(3, 10, rng=0)
+    model.hidden.neurons[0].b.data = math.nan
+    save(model, tmp_path / "nan.json")
+    with pytest.raises(SystemExit) as e:
+        mm.main(["--data", str(names_file), "--hidden", "10", "--load", str(tmp_path / "nan.json"), "--no-progress"])
+    assert str(e.value.code) == (f"makemore: --load {tmp_path / 'nan.json'}: the checkpoint holds parameters that are "
+                                 f"infinite or NaN; nothing can be trained or sampled from it")
 
 
 def test_save_into_a_missing_folder_fails_before_training(names_file, tmp_path, capsys):

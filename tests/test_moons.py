@@ -98,6 +98,12 @@ def test_without_scikit_learn_the_demo_names_the_extra(monkeypatch, capsys):
     (["--png", "m.svg"], "argument --png: 'm.svg': the picture is a PNG; give a name ending in .png"),
     (["--png", "no/m.png"], "argument --png: 'no/m.png': folder 'no' does not exist"),
     (["--steps", "0"], "argument --steps: must be at least 1, got 0"),
+    (["--seed", "-1"], "argument --seed: must be at least 0, got -1"),
+    (["--seed", "4294967296"], "argument --seed: must be at most 4,294,967,295 (make_moons seeds numpy with it), "
+                               "got 4294967296"),
+    (["--seed", "1.5"], "argument --seed: expected a whole number, got '1.5'"),
+    (["--points", "99999999999"], "argument --points: must be at most 10,000 (every point adds its own graph to "
+                                  "every step), got 99999999999"),
 ])
 def test_every_bad_option_value_is_one_line_and_no_traceback(argv, message, option_error):
     assert option_error(moons, argv).startswith(f"moons.py: error: {message}")

@@ -212,7 +212,7 @@ def test_adam_bad_arguments_name_the_class_and_the_argument(cls):
     n = cls.__name__
     model = MLP(2, [1], rng=0)
     ps = model.parameters()
-    with pytest.raises(ValueError, match=rf"^{n}: got an empty parameter list$"):
+    with pytest.raises(ValueError, match=rf"^{n} params: got an empty parameter list"):
         cls([])
     with pytest.raises(TypeError, match=rf"^{n} params: expected Values, but item 0 is float 1.0$"):
         cls([1.0])
