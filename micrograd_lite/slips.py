@@ -11,11 +11,13 @@ written digits. Also exported from `micrograd_lite.explain`.
 """
 
 import math
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+import re
+from decimal import ROUND_DOWN, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 
 from .checks import short_repr
 from .engine import Value, topological_order
+from .modes import _Mode
 from .replay import replay
 
 __all__ = ["check", "claim_value", "CheckReport", "CheckResult", "Cause", "KINDS", "agreement"]
@@ -41,17 +43,22 @@ class Cause:
 
 
 class CheckResult:
-    """One claim checked: `name`, `written` (as given), `value` (the engine's, a float), `verdict`
-    (``"correct"``, ``"truncated"`` or ``"wrong"``) and `causes` (a list of `Cause`, ranked; empty unless
-    wrong, and empty when no known slip reproduces it)."""
+    """One claim checked: `name`, `written` (as given), `value` (the engine's, a float; None when the name
+    cannot be read), `verdict` (``"correct"``, ``"truncated"``, ``"wrong"`` or ``"unreadable"``), `causes`
+    (a list of `Cause`, ranked; empty unless wrong, and empty when no known slip reproduces it) and `reason`
+    (why an unreadable claim cannot be read, else "")."""
 
-    __slots__ = ("name", "written", "value", "verdict", "causes")
+    __slots__ = ("name", "written", "value", "verdict", "causes", "reason", "_error")
 
-    def __init__(self, name, written, value, verdict, causes):
+    def __init__(self, name, written, value, verdict, causes, reason=""):
         self.name, self.written, self.value, self.verdict, self.causes = name, written, value, verdict, causes
+        self.reason, self._error = reason, None
 
     def likely_cause(self):
-        """The first cause's sentence, "no known slip reproduces it" for a wrong claim without one, else ""."""
+        """The first cause's sentence, "no known slip reproduces it" for a wrong claim without one, the
+        reason of an unreadable claim, else ""."""
+        if self.verdict == "unreadable":
+            return self.reason
         if self.verdict != "wrong":
             return ""
         return f"{self.causes[0].kind}: {self.causes[0].sentence}" if self.causes else "no known slip reproduces it"
@@ -90,7 +97,8 @@ class CheckReport:
 
     def __str__(self):
         rows = [("claim", "written", "engine", "verdict", "likely cause")]
-        rows += [(r.name, str(r.written), f"{r.value:.10g}", r.verdict, r.likely_cause()) for r in self.items]
+        rows += [(str(r.name), str(r.written), "—" if r.value is None else f"{r.value:.10g}", r.verdict,
+                  r.likely_cause()) for r in self.items]
         width = [max(len(row[c]) for row in rows) for c in range(4)]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:4], width)) + "  " + row[4] for row in rows]
         lines.insert(1, "  ".join("-" * w for w in width) + "  " + "-" * 12)
@@ -98,45 +106,93 @@ class CheckReport:
 
 
 # ---- the written numbers ------------------------------------------------------------------------------------
+class Unreadable(ValueError):
+    """A claim whose name or written number cannot be read: its verdict is "unreadable", with this reason."""
+
+
+_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
+_PREC = 2000  # Decimal digits for the truncation test: a claim may print more digits than the context's 28
+
+
 def _parse_written(name, written):
-    """(float, Decimal or None): a str's printed digits set the tolerance (a Decimal); a number, or a str
-    fraction like "1/2", is exact (None)."""
+    """(float, Decimal or None): the written number and its printed digits (None: exact, to 1e-9).
+
+    A str's printed digits set the tolerance; a decimal comma ("0,5") and the Unicode minus are read as the
+    notes write them; a str fraction like "1/2" and an int are exact; a float is read by its shortest repr
+    (0.49001 has 5 significant digits), and never tighter than 1e-9 relative. Raises `Unreadable` (a
+    ValueError) for text that is no number, a non-finite number, or one outside the float range (1e400,
+    1e-400), and TypeError for a written value that is neither a str nor a number."""
     if isinstance(written, bool) or not isinstance(written, (str, int, float)):
         raise TypeError(f"check: claim {name!r}: the written number must be a str (as written) or a number, "
                         f"got {type(written).__name__} {short_repr(written)}")
-    if not isinstance(written, str):
-        return float(written), None
+    if isinstance(written, int):
+        try:
+            return float(written), None
+        except OverflowError:
+            raise Unreadable(f"check: claim {name!r}: the written number {short_repr(written)} is outside the "
+                             f"float range") from None
+    if isinstance(written, float):
+        if not math.isfinite(written):
+            raise Unreadable(f"check: claim {name!r}: the written number {written!r} is not finite")
+        return written, Decimal(repr(written))
     text = written.strip().replace("\u2212", "-")
+    if _COMMA.fullmatch(text):
+        text = text.replace(",", ".")
     try:
         if "/" in text:
             return float(Fraction(text)), None
         dec = Decimal(text)
-    except (InvalidOperation, ValueError, ZeroDivisionError):
-        raise ValueError(f"check: claim {name!r}: cannot read the written number {written!r} "
-                         f"(write it as Python would, e.g. '0.35', '-1.5e-3' or '1/2')") from None
+    except (InvalidOperation, ValueError, ZeroDivisionError, OverflowError):
+        raise Unreadable(f"check: claim {name!r}: cannot read the written number {written!r} "
+                         f"(write it as Python would, e.g. '0.35', '-1.5e-3', '1/2', or with a decimal "
+                         f"comma '0,35')") from None
     if not dec.is_finite():
-        raise ValueError(f"check: claim {name!r}: the written number {written!r} is not finite")
-    return float(dec), dec
+        raise Unreadable(f"check: claim {name!r}: the written number {written!r} is not finite")
+    w = float(dec)
+    if not math.isfinite(w) or (w == 0.0 and dec != 0):
+        raise Unreadable(f"check: claim {name!r}: the written number {written!r} is outside the float range "
+                         f"(about 1e-308 to 1e308 in size)")
+    return w, dec
 
 
 def agreement(written, value):
-    """How `value` (a float) agrees with `written` (a str as printed, or a number meaning exact to 1e-9):
-    ``"correct"`` (within half a unit of its last printed digit; for a number, within 1e-9, relative above
-    1), ``"truncated"`` (not that, but `value` cut, not rounded, to the printed digits gives it) or None.
-    A printed zero keeps its sign: "-0.00" is not the rounding of +0.003."""
-    w, dec = _parse_written("written", written)
-    if not math.isfinite(value):
+    """How `value` (a float) agrees with `written` (a str as printed, or a number: an int exact to 1e-9,
+    a float to the digits of its shortest repr): ``"correct"`` (within half a unit of its last printed
+    digit, or within 1e-9, relative above 1), ``"truncated"`` (not that, but `value` cut, not rounded, to
+    the printed digits gives it) or None. A printed zero keeps its sign: "-0.00" is not the rounding of
+    +0.003. Raises `Unreadable` (a ValueError) or TypeError for a written number `check` calls unreadable."""
+    return _agreement("written", written, value)
+
+
+def _agreement(name, written, value):
+    w, dec = _parse_written(name, written)
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
+    if abs(value - w) <= EXACT * max(1.0, abs(value)):
+        if dec is None or w != 0.0 or abs(value) < 1e-12 or dec.is_signed() == (value < 0):
+            return "correct"
     if dec is None:
-        return "correct" if abs(value - w) <= EXACT * max(1.0, abs(value)) else None
+        return None
     if w == 0.0 and abs(value) >= 1e-12 and dec.is_signed() != (value < 0):
         return None
     quantum = Decimal(1).scaleb(dec.as_tuple().exponent)
     if abs(value - w) <= 0.5 * float(quantum) * (1 + 1e-9):  # the fuzz: 0.445 is 0.44499999... in binary
         return "correct"
-    if Decimal(repr(value)).quantize(quantum, rounding=ROUND_DOWN) == dec:
-        return "truncated"
+    with localcontext() as ctx:
+        ctx.prec = _PREC
+        if Decimal(repr(value)).quantize(quantum, rounding=ROUND_DOWN) == dec:
+            return "truncated"
     return None
+
+
+def significant_digits(written):
+    """How many significant digits `written` (as `check` reads it) prints: "0.0821" 3, "-1.5e-3" 2,
+    0.49001 5; an exact number (an int, "1/2") counts as 17."""
+    _, dec = _parse_written("written", written)
+    if dec is None:
+        return 17
+    digits = dec.as_tuple().digits
+    return max(1, len(digits) - next((i for i, d in enumerate(digits) if d), len(digits)))
 
 
 # ---- claim names -------------------------------------------------------------------------------------------
@@ -426,8 +482,20 @@ def _causes(ctx, claim, written, engine):
 def claim_value(root, name, *, lr=None):
     """The engine's value of one claim name (see `check`): a node's ``data``, a gradient by ``backward()``
     on a replay of the graph (the graph's own grads are left alone), or a weight after one SGD step with
-    `lr`. Raises what `check` raises for a bad name or a missing `lr`."""
-    return check(root, {name: 0.0}, lr=lr, explain=False).items[0].value
+    `lr`. Raises KeyError, listing the known labels, for a name that is no label (or names several nodes),
+    ValueError for a ``+`` claim without `lr`, TypeError for a name that is not a str."""
+    item = check(root, {name: 0.0}, lr=lr, explain=False).items[0]
+    if item.verdict == "unreadable":
+        raise item._error
+    return item.value
+
+
+class _Recording(_Mode):
+    """Inside check: ops record their graph (also when called inside ``no_grad()``) and no anomaly check
+    interrupts a slip that leaves an op's domain (its world is then dropped)."""
+
+    def _switch(self, recording, anomaly):
+        return True, False
 
 
 def check(root, claims, *, lr=None, params=None, explain=True):
@@ -435,41 +503,55 @@ def check(root, claims, *, lr=None, params=None, explain=True):
 
     `root`: the Value the derivation is about (a loss). `claims`: a dict name -> the learner's number as
     written: a str (its printed digits set the tolerance: "0.59" is right for 0.5933, "truncated" for
-    0.5989), or a number (exact to 1e-9). Names:
+    0.5989; a decimal comma "0,59" and the Unicode minus are read too), or a number (an int is exact to
+    1e-9, a float is read by its shortest repr: 0.49001 to 5 significant digits). Names:
       - a node's label, for its ``data`` (``"out_h1"``);
       - ``"∂E_total/∂w5"`` or ``"dE_total/dw5"``, for a gradient: d A / d B for two labels (A is usually the
         root; any labelled node works, e.g. a local derivative ``"∂out_o1/∂net_o1"``);
       - ``"w5+"``, for w5 after one SGD step ``w5 - lr * ∂root/∂w5`` (needs `lr`).
     `lr`: the learning rate (a float) of ``+`` claims and of the slips that involve the step. `params`: the
     Values an SGD step updates, for the "updated-weights" slips (default: every labelled leaf).
-    `explain=False` skips the search for causes.
+    `explain=False` skips the search for causes. Works the same inside ``no_grad()``.
 
-    Verdicts: "correct", "truncated" (right, but cut instead of rounded), "wrong". For a wrong claim,
-    `causes` lists the slips of `KINDS` whose re-evaluation reproduces the written number to its printed
-    digits, ranked (simplest kind first, then closest); empty means no known slip reproduces it. A correct
-    claim is never "wrong", and a cause is listed only when it reproduces the written digits.
+    Verdicts: "correct", "truncated" (right, but cut instead of rounded), "wrong", or "unreadable" (the
+    name or the written number cannot be read: an unknown or ambiguous label, a ``+`` claim without `lr`,
+    text that is no number, a non-finite number or one outside the float range; `reason` says which, and
+    the other claims are still judged). For a wrong claim, `causes` lists the slips of `KINDS` whose
+    re-evaluation reproduces the written number to its printed digits, ranked (see `Cause`); empty means no
+    known slip reproduces it. A correct claim is never "wrong", and a cause is listed only when it
+    reproduces the written digits.
 
-    Raises TypeError when `root` is not a Value, `claims` is not a dict or a written number is neither a str
-    nor a number; ValueError for an unreadable written number or a ``+`` claim without `lr`; KeyError,
-    listing the known labels, for an unknown name or a label that names several nodes."""
+    Raises TypeError when `root` is not a Value, `claims` is not a dict or `lr` is not a finite number."""
     if not isinstance(root, Value):
         raise TypeError(f"check: root must be a Value, got {type(root).__name__} {short_repr(root)}")
     if not isinstance(claims, dict):
         raise TypeError(f"check: claims must be a dict name -> written number, got {type(claims).__name__}")
     if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr)):
         raise TypeError(f"check: lr must be a finite number or None, got {short_repr(lr)}")
-    ctx = _Context(root, lr, params)
-    parsed = []
-    for name, written in claims.items():
-        claim = _parse_name(name, ctx.index)
-        _parse_written(name, written)
-        if claim.kind == "update" and lr is None:
-            raise ValueError(f"check: claim {name!r} is a value after one SGD step and needs lr=")
-        parsed.append((name, written, claim))
-    items = []
-    for name, written, claim in parsed:
-        value = claim.node.data if claim.kind == "data" else ctx.base.value(claim, lr)
-        verdict = agreement(written, value) or "wrong"
-        causes = _causes(ctx, claim, written, value) if verdict == "wrong" and explain else []
-        items.append(CheckResult(name, written, value, verdict, causes))
+    with _Recording():
+        ctx = _Context(root, lr, params)
+        items = []
+        for name, written in claims.items():
+            try:
+                claim = _parse_name(name, ctx.index)
+                if claim.kind == "update" and lr is None:
+                    raise ValueError(f"check: claim {name!r} is a value after one SGD step and needs lr=")
+            except (KeyError, ValueError, TypeError) as exc:
+                items.append(_unreadable(name, written, None, exc))
+                continue
+            value = claim.node.data if claim.kind == "data" else ctx.base.value(claim, lr)
+            try:
+                verdict = _agreement(name, written, value) or "wrong"
+            except (ValueError, TypeError) as exc:
+                items.append(_unreadable(name, written, value, exc))
+                continue
+            causes = _causes(ctx, claim, written, value) if verdict == "wrong" and explain else []
+            items.append(CheckResult(name, written, value, verdict, causes))
     return CheckReport(items)
+
+
+def _unreadable(name, written, value, exc):
+    reason = exc.args[0] if exc.args else str(exc)
+    item = CheckResult(name, written, value, "unreadable", [], reason=reason.removeprefix("check: "))
+    item._error = exc
+    return item

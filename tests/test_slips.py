@@ -3,15 +3,16 @@ notes' two networks (Mazur's 2-2-2 and the truth-table net with the notes' print
 rounded and truncated claims never flagged, and the errors for bad names and numbers."""
 
 import math
+import re
 from decimal import ROUND_DOWN, Decimal
 
 import pytest
 from hypothesis import given, strategies as st
 
 from demos import mazur, truth_table
-from micrograd_lite import cross_entropy
+from micrograd_lite import Value, cross_entropy, no_grad
 from micrograd_lite.explain import CheckReport, check, claim_value
-from micrograd_lite.slips import KINDS, agreement
+from micrograd_lite.slips import KINDS, agreement, significant_digits
 
 sig = lambda x: 1 / (1 + math.exp(-x))
 
@@ -187,26 +188,101 @@ def test_truth_table_cells_at_two_decimals_are_correct_and_slips_are_found(tt):
     assert all(kind in KINDS for i in r for kind in kinds(r, i.name))
 
 
-# ---- errors -------------------------------------------------------------------------------------------------
-def test_errors_name_the_claim_and_list_the_labels(net):
+# ---- unreadable claims and errors ---------------------------------------------------------------------------
+def test_an_unreadable_claim_gets_its_reason_and_the_others_are_judged(net):
     _, n = net
     root = n["E_total"]
-    with pytest.raises(KeyError, match="unknown name 'out_h3'.*known labels: E_o1, E_o2, E_total, b1"):
-        check(root, {"out_h3": "0.5"})
-    with pytest.raises(KeyError, match="∂E_total/∂w9"):
-        check(root, {"∂E_total/∂w9": "0.5"})
     n["w6"].label = "w5"
-    with pytest.raises(KeyError, match="ambiguous label 'w5' \\(2 nodes\\)"):
-        check(root, {"w5": "0.4"})
+    bad = {"out_h3": "unknown name 'out_h3'.*known labels: E_o1, E_o2, E_total, b1",
+           "∂E_total/∂w9": "∂E_total/∂w9", "w5": "ambiguous label 'w5' \\(2 nodes\\)",
+           "w7+": "'w7\\+' .* needs lr", 3: "names must be str"}
+    claims = {"out_h1": "0.59", **{k: "0.5" for k in bad}, "net_h2": [0.5], "net_o1": "0.5x", "out_o1": "1e400",
+              "out_o2": "1e-400", "E_o1": float("nan"), "E_o2": "-inf", "i1": "nan", "i2": 10 ** 400,
+              "∂E_total/∂w1": "0.000438568"}
+    r = check(root, claims)
     n["w6"].label = "w6"
-    with pytest.raises(ValueError, match="'w5\\+' .* needs lr"):
-        check(root, {"w5+": "0.35"})
-    with pytest.raises(ValueError, match="cannot read the written number '0,5'"):
-        check(root, {"net_h2": "0,5"})
-    with pytest.raises(TypeError, match="must be a str .* got list"):
-        check(root, {"net_h2": [0.5]})
+    assert [i.name for i in r] == list(claims)
+    assert r["out_h1"].verdict == "correct" and r["∂E_total/∂w1"].verdict == "correct"
+    for name, pattern in bad.items():
+        assert r[name].verdict == "unreadable" and r[name].value is None
+        assert re.search(pattern, r[name].reason), (name, r[name].reason)
+    reasons = {"net_h2": "must be a str .* got list", "net_o1": "cannot read the written number '0.5x'",
+               "out_o1": "outside the float range", "out_o2": "outside the float range", "E_o1": "not finite",
+               "E_o2": "not finite", "i1": "not finite", "i2": "outside the float range"}
+    for name, pattern in reasons.items():
+        item = r[name]
+        assert item.verdict == "unreadable" and item.causes == [] and re.search(pattern, item.reason), name
+        assert repr(name) in item.reason and isinstance(item.value, float)
+        assert item.likely_cause() == item.reason
+    assert "unreadable" in str(r) and "unreadable" in repr(r)
+
+
+def test_claim_value_raises_for_what_check_calls_unreadable(net):
+    _, n = net
+    with pytest.raises(KeyError, match="unknown name 'out_h3'"):
+        claim_value(n["E_total"], "out_h3")
+    with pytest.raises(ValueError, match="needs lr"):
+        claim_value(n["E_total"], "w5+")
     with pytest.raises(TypeError, match="check: root must be a Value"):
         check(0.5, {})
+    with pytest.raises(TypeError, match="claims must be a dict"):
+        check(n["E_total"], [("w1", "0.15")])
+
+
+@pytest.mark.parametrize("written, verdict", [("0,5", "correct"), ("0,59", "wrong"), ("\u22120,5", "wrong"),
+                                              ("0,6", "wrong"), ("1,5e-1", "wrong"), ("0,5,1", "unreadable"),
+                                              ("0.5", "correct")])
+def test_decimal_commas_and_unicode_minus_read_as_the_notes_write_them(written, verdict):
+    x = Value(0.5, label="x")
+    y = x * 1.0
+    y.label = "y"
+    assert check(y, {"x": written}).items[0].verdict == verdict
+    assert check(y, {"x": "0,5"}).items[0].verdict == "correct"
+    assert agreement("\u22120,5", -0.5) == "correct"
+
+
+def test_a_float_claim_is_read_by_its_shortest_repr():
+    x = Value(0.490006, label="x")
+    assert agreement(0.49001, 0.490006) == "correct"  # 5 significant digits
+    assert agreement(0.49001, 0.490026) is None and agreement(0.49001, 0.490016) == "truncated"
+    assert agreement(0.1 + 0.2, 0.3) == "correct"  # a float of 17 digits: to 1e-9
+    assert agreement(0.49, 0.4959) == "truncated" and agreement(0.49, 0.4949) == "correct"
+    assert check(x, {"x": 0.49001}).items[0].verdict == "correct"
+    assert significant_digits(0.49001) == 5 and significant_digits("0.0821") == 3
+    assert significant_digits("-1.5e-3") == 2 and significant_digits("1/2") == 17 and significant_digits("0,50") == 2
+
+
+@pytest.mark.parametrize("written", ["1e400", "-1e400", "1e-400", "inf", "nan", "Infinity", float("inf"), float("nan"),
+                                     10 ** 400])
+def test_a_non_finite_or_out_of_range_number_is_unreadable_never_correct(written):
+    for data in (0.5, math.inf, 0.0, 1e308):
+        x = Value(data, label="x")
+        assert check(x, {"x": written}).items[0].verdict == "unreadable"
+    with pytest.raises(ValueError):
+        agreement(written, 0.5)
+
+
+def test_thirty_digits_are_read_and_judged():
+    x = Value(0.15, label="x")
+    r = check(x, {"x": "0.150000000000000000000000000000", "x ": "0.149999999999999999999999999999"})
+    assert [i.verdict for i in r] == ["correct", "correct"]
+    r = check(x * 1.0, {"x": "0.149999999999999999999999999"})
+    assert r.items[0].verdict == "correct"
+    assert agreement("0.1499999999999999999999999999999", 0.15) == "correct"
+    assert agreement("0.15000000000000000000000000000001", 0.16) is None
+
+
+def test_inside_no_grad_the_verdicts_and_causes_are_the_same(net):
+    _, n = net
+    claims = {"∂E_total/∂w5": "0.0822", "dE_total/dw1": "0.000438568", "net_h1": "0.445", "out_h1": "0.6",
+              "w5+": "0.35891648", "∂E_total/∂out_o1": "-0.741365"}
+    outside = check(n["E_total"], claims, lr=0.5)
+    with no_grad():
+        inside = check(n["E_total"], claims, lr=0.5)
+        assert claim_value(n["E_total"], "∂E_total/∂w5") == outside["∂E_total/∂w5"].value
+    assert [(i.verdict, i.value, [(c.kind, c.sentence) for c in i.causes]) for i in inside] == \
+        [(i.verdict, i.value, [(c.kind, c.sentence) for c in i.causes]) for i in outside]
+    assert [i.verdict for i in inside] == ["correct", "correct", "wrong", "correct", "correct", "wrong"]
 
 
 def test_check_leaves_the_graphs_grads_alone(net):
