@@ -12,6 +12,8 @@ written digits. Also exported from `micrograd_lite.explain`.
 
 import math
 import re
+import shutil
+import textwrap
 from decimal import ROUND_DOWN, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 
@@ -40,7 +42,7 @@ class Cause:
 
     def __str__(self):
         note = ", possibly a coincidence" if self.coincidence else ""
-        return f"{self.kind}: {self.sentence} (gives {self.value:.6g}; {self.digits} digits{note})"
+        return f"{self.kind}: {self.sentence} (gives {self.value:.6g}; {self.digits} digit{'s' * (self.digits != 1)}{note})"
 
     def __repr__(self):
         return (f"Cause({self.kind!r}, {self.sentence!r}, value={self.value!r}, digits={self.digits}, "
@@ -75,7 +77,8 @@ class CheckResult:
 
 class CheckReport:
     """The result of `check`: ``items``, a list of `CheckResult` in the claims' order; ``report[name]`` is
-    one of them. ``str(report)`` is a table: claim, written, engine, verdict, likely cause."""
+    one of them. ``str(report)`` is `format()` at the terminal's width: claim, written, engine, verdict and
+    every cause, ranked."""
 
     __slots__ = ("items",)
 
@@ -101,13 +104,70 @@ class CheckReport:
         return f"CheckReport({len(self.items)} claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + ")"
 
     def __str__(self):
-        rows = [("claim", "written", "engine", "verdict", "likely cause")]
-        rows += [(str(r.name), str(r.written), "—" if r.value is None else f"{r.value:.10g}", r.verdict,
-                  r.likely_cause()) for r in self.items]
-        width = [max(len(row[c]) for row in rows) for c in range(4)]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:4], width)) + "  " + row[4] for row in rows]
-        lines.insert(1, "  ".join("-" * w for w in width) + "  " + "-" * 12)
-        return "\n".join(line.rstrip() for line in lines)
+        return self.format()
+
+    def format(self, width=None):
+        """The table as text no wider than `width` columns (default: the terminal's,
+        ``shutil.get_terminal_size``, and at least 60): claim, written, engine, verdict, then the causes, each
+        on its own line, ranked ("possibly a coincidence" where it may be one), the reason of an unreadable
+        claim, or "no known slip reproduces it". Sentences wrap; when the four columns leave fewer than 32
+        columns, each claim's causes go on the lines below it."""
+        if width is None:
+            width = shutil.get_terminal_size().columns
+        width = max(MIN_WIDTH, int(width))
+        head = ("claim", "written", "engine", "verdict")
+        rows = [(str(r.name).strip() or repr(r.name), str(r.written), "—" if r.value is None else f"{r.value:.10g}",
+                 r.verdict) for r in self.items]
+        notes = [_notes(r) for r in self.items]
+        cols = [max(len(head[c]), *(len(row[c]) for row in rows)) if rows else len(head[c]) for c in range(4)]
+        side = width - sum(cols) - 8
+        if side >= 32:
+            cols.append(side)
+            lines = _grid([(*head, "causes, ranked")], cols) + ["  ".join("-" * c for c in cols[:4]) + "  " + "-" * 14]
+            for row, note in zip(rows, notes):
+                lines += _grid([(*row, "\n".join(note))], cols)
+            return "\n".join(lines)
+        while sum(cols) + 6 > width:  # narrow: shrink the widest column
+            i = cols.index(max(cols))
+            cols[i] -= 1
+        lines = _grid([head], cols) + ["  ".join("-" * c for c in cols)]
+        for row, note in zip(rows, notes):
+            lines += _grid([row], cols)
+            for text in note:
+                lines += textwrap.wrap(text, width, initial_indent="    ", subsequent_indent="      ",
+                                       break_long_words=True) or [""]
+        return "\n".join(lines)
+
+
+MIN_WIDTH = 60
+
+
+def _notes(item):
+    """The lines of an item's last column: each cause (numbered), the reason, or the verdict's note."""
+    if item.verdict == "unreadable":
+        return [item.reason]
+    if item.verdict != "wrong":
+        return []
+    if not item.causes:
+        return ["no known slip reproduces it"]
+    return [f"{i}. {c}" for i, c in enumerate(item.causes, 1)] if len(item.causes) > 1 else [str(item.causes[0])]
+
+
+def _grid(rows, cols):
+    """Rows of cells laid out in columns of widths `cols`, each cell wrapped to its column (a cell may hold
+    several paragraphs, one per line), two spaces between columns, no trailing spaces."""
+    out = []
+    for row in rows:
+        cells = []
+        for text, w in zip(row, cols):
+            lines = []
+            for para in str(text).split("\n"):
+                lines += textwrap.wrap(para, w, subsequent_indent="  " if len(row) == len(cols) and w > 20 else "",
+                                       break_long_words=True, break_on_hyphens=False) or [""]
+            cells.append(lines)
+        for k in range(max(len(c) for c in cells)):
+            out.append("  ".join((c[k] if k < len(c) else "").ljust(w) for c, w in zip(cells, cols)).rstrip())
+    return out
 
 
 # ---- the written numbers ------------------------------------------------------------------------------------
@@ -528,11 +588,26 @@ def _rounded(x, k, how):
     return round(x, k) if how == "decimal" else float(f"{x:.{k}g}")
 
 
+# Ops whose backward closure reads the op's own output (sigmoid' = out(1 - out)): a rounded output is reached
+# by moving the input (out = op(x + c)), so the rounded value is also the one the local derivative uses, as
+# in a hand derivation; the other ops' output is moved after the op (their local derivatives read inputs).
+_INVERSE = {"sigmoid": lambda y: math.log(y / (1.0 - y)), "tanh": math.atanh, "exp": math.log}
+
+
 def _round_to(node, k, how):
-    """A replay rule: `node` recomputed by its op, then its value rounded (its local derivatives kept)."""
+    """A replay rule: `node` recomputed by its op, its value rounded before any use (the derivatives
+    through it kept)."""
     def rule(ps, original):
         out = _recompute(original, ps)
-        return out + (_rounded(out.data, k, how) - out.data)
+        target = _rounded(out.data, k, how)
+        if original.op in _INVERSE and len(ps) == 1:
+            try:
+                moved = _recompute(original, [ps[0] + (_INVERSE[original.op](target) - ps[0].data)])
+            except (ValueError, ZeroDivisionError, OverflowError):
+                moved = None
+            if moved is not None and moved.data == target:
+                return moved
+        return out + (target - out.data)
     return rule
 
 
@@ -555,7 +630,8 @@ def _early_rounding(s):
         for k, how in ROUNDINGS:
             unit = f"{k} decimal{'s' * (k > 1)}" if how == "decimal" else f"{k} significant digit{'s' * (k > 1)}"
             yield f"every intermediate value rounded to {unit} before it was used", \
-                _Replayed(("round all", k, how), {n: _round_to(n, k, how) for n in inner})
+                _Replayed(("round all", k, how, claim.node if claim.kind == "data" else None),
+                          {n: _round_to(n, k, how) for n in inner})
 
 
 def _is_const(node, value):

@@ -291,3 +291,154 @@ def test_check_leaves_the_graphs_grads_alone(net):
     before = {k: v.grad for k, v in n.items()}
     check(n["E_total"], {"∂E_total/∂w1": "0.1", "w5+": "0.2", "net_o1": "0.75"}, lr=0.5)
     assert {k: v.grad for k, v in n.items()} == before
+
+
+# ---- the new kinds, on a learner's own network: x -> tanh -> sigmoid -> squared error -------------------------
+def learner():
+    """z = w1 x + b1, h = tanh z, a = w2 h + b2, y = sigmoid a, L = ½ (1 − y)² (x = 0.5, w1 = −0.3,
+    b1 = 0.1, w2 = 0.7, b2 = 0): the values, by hand, and the graph."""
+    x, w1, b1, w2, b2 = 0.5, -0.3, 0.1, 0.7, 0.0
+    z = w1 * x + b1
+    h = math.tanh(z)
+    a = w2 * h + b2
+    y = sig(a)
+    hand = dict(x=x, w1=w1, b1=b1, w2=w2, b2=b2, z=z, h=h, a=a, y=y, dy=-(1 - y), sy=y * (1 - y), th=1 - h * h)
+    v = {k: Value(hand[k], label=k) for k in ("x", "w1", "b1", "w2", "b2")}
+    nodes = {}
+    nodes["z"] = v["w1"] * v["x"] + v["b1"]
+    nodes["h"] = nodes["z"].tanh()
+    nodes["a"] = v["w2"] * nodes["h"] + v["b2"]
+    nodes["y"] = nodes["a"].sigmoid()
+    nodes["L"] = 0.5 * (1.0 - nodes["y"]) ** 2
+    for k, n in nodes.items():
+        n.label = k
+    return nodes["L"], hand
+
+
+def sentences(report, name):
+    return [c.sentence for c in report[name].causes]
+
+
+def test_early_rounding_of_one_intermediate():
+    L, h = learner()
+    # the learner rounded y to 0.49 before using it: ∂L/∂a = (0.49 − 1) · 0.49 · (1 − 0.49)
+    written = f"{(0.49 - 1) * 0.49 * (1 - 0.49):.6f}"
+    assert written == "-0.127449"
+    r = check(L, {"∂L/∂a": written, "∂L/∂w2": f"{(0.49 - 1) * 0.49 * 0.51 * h['h']:.5g}",
+                  "a": f"{0.7 * round(h['h'], 3):.6f}"})
+    assert r["∂L/∂a"].verdict == "wrong"
+    assert "y rounded to 0.49 (2 decimals) before it was used" in sentences(r, "∂L/∂a")
+    cause = next(c for c in r["∂L/∂a"].causes if c.kind == "early-rounding" and c.sentence.startswith("y "))
+    assert cause.digits == 6 and not cause.coincidence and cause.value == pytest.approx(-0.127449, abs=1e-12)
+    assert any(s.startswith("y rounded to 0.49") for s in sentences(r, "∂L/∂w2"))
+    assert "h rounded to -0.05 (2 decimals) before it was used" in sentences(r, "a")
+    assert "z used as h (the tanh left out), also downstream" in sentences(r, "a")  # the same number
+
+
+def test_early_rounding_of_every_intermediate():
+    L, h = learner()
+    # every intermediate rounded to 2 decimals, by hand: z = -0.05, h = -0.05, w2 h = -0.04 (a = -0.04),
+    # y = 0.49, 1 − y = 0.51; ∂L/∂w1 = −0.51 · 0.49 · 0.51 · w2 · (1 − h²) · x
+    written = f"{-0.51 * 0.49 * 0.51 * 0.7 * (1 - 0.05 ** 2) * 0.5:.6f}"
+    r = check(L, {"∂L/∂w1": written})
+    assert r["∂L/∂w1"].verdict == "wrong"
+    assert "every intermediate value rounded to 2 decimals before it was used" in sentences(r, "∂L/∂w1")
+
+
+def test_decimal_shift_of_the_result():
+    L, h = learner()
+    dw2 = h["dy"] * h["sy"] * h["h"]
+    db2 = h["dy"] * h["sy"]
+    r = check(L, {"∂L/∂w2": f"{dw2 * 10:.4g}", "∂L/∂b2": f"{db2 * 10:.4g}", "y": f"{h['y'] / 100:.5f}"})
+    assert "the decimal point of the result moved 1 place right" in sentences(r, "∂L/∂w2")[0]
+    assert any(s.startswith("the decimal point of the result moved 1 place right") for s in sentences(r, "∂L/∂b2"))
+    assert any(s.startswith("the decimal point of the result moved 2 places left") for s in sentences(r, "y"))
+    assert all(c.kind == "decimal-shift" for c in r["∂L/∂w2"].causes[:1])
+
+
+def test_factor_of_two_in_the_squared_error():
+    L, h = learner()
+    r = check(L, {"∂L/∂y": f"{2 * h['dy']:.6f}", "∂L/∂a": f"{h['dy'] / 2 * h['sy']:.6f}",
+                  "L": f"{(1 - h['y']) ** 2:.6f}"})
+    assert any(c.kind == "factor-of-two" and "the ½ of ½·" in c.sentence and "2(t − o)" in c.sentence
+               for c in r["∂L/∂y"].causes)
+    assert any(c.kind == "factor-of-two" and "dropped ((t − o)/2" in c.sentence.replace("(½(t − o)² differentiated as ", "(")
+               for c in r["∂L/∂a"].causes)
+    assert any(c.kind == "factor-of-two" and "left out" in c.sentence for c in r["L"].causes)
+
+
+def test_every_cause_is_shown_h_reproduced_by_x_and_by_w1():
+    L, h = learner()
+    written = f"{math.tanh(-0.3 * 0.05 + 0.1):.5f}"  # x = 0.05 for 0.5; the same as w1 = -0.03 for -0.3
+    assert written == "0.08480"
+    r = check(L, {"h": written})
+    got = sentences(r, "h")
+    assert "x = 0.05 for 0.5 (decimal point moved)" in got and "w1 = -0.03 for -0.3 (decimal point moved)" in got
+    table = str(r)
+    assert "x = 0.05 for 0.5" in table and "w1 = -0.03 for -0.3" in table
+    lines = [line for line in table.splitlines() if "decimal point moved" in line]
+    assert len(lines) >= 2 and not any("x = 0.05" in line and "w1 = -0.03" in line for line in lines)
+
+
+def test_a_one_digit_match_is_possibly_a_coincidence():
+    L, h = learner()
+    r = check(L, {"y": "0.6", "h": "0.08480"})
+    assert r["y"].verdict == "wrong" and r["y"].causes
+    assert all(c.coincidence and c.digits == 1 for c in r["y"].causes)
+    assert "b1 = 1 for 0.1 (decimal point moved)" in sentences(r, "y")
+    assert all(not c.coincidence and c.digits == 4 for c in r["h"].causes)
+    lines = str(r).splitlines()
+    assert any("b1 = 1 for 0.1" in line for line in lines)
+    assert sum("possibly a coincidence" in line for line in lines) >= 1
+    assert not any("possibly a coincidence" in line for line in lines if "w1 = -0.03" in line)
+
+
+def test_the_classic_slips_on_the_learners_network():
+    L, h = learner()
+    dw1 = h["dy"] * h["sy"] * h["w2"] * h["th"] * h["x"]
+    r = check(L, {"∂L/∂y": f"{-h['dy']:.6f}", "∂L/∂w1": f"{dw1 / h['th']:.6f}",
+                  "∂L/∂x": f"{h['dy'] * h['sy'] * h['w2'] * h['th'] * h['b1']:.6f}"})
+    assert r["∂L/∂y"].causes[0].kind == "sign"
+    assert "the factor ∂h/∂z left out of the chain (taken as 1)" in sentences(r, "∂L/∂w1")
+    assert any(c.kind in ("renumbered", "other-node") for c in r["∂L/∂x"].causes) or r["∂L/∂x"].causes == []
+    for item in r:
+        assert item.verdict == "wrong"
+        assert all(agreement(item.written, c.value) is not None for c in item.causes)
+
+
+def test_a_correct_claim_on_the_learners_network_is_never_wrong():
+    L, h = learner()
+    r = check(L, {"z": f"{h['z']:.4f}", "h": f"{h['h']:.6f}", "y": f"{h['y']:.5f}", "∂L/∂y": f"{h['dy']:.6f}",
+                  "∂L/∂a": f"{h['dy'] * h['sy']:.6f}", "∂L/∂h": f"{h['dy'] * h['sy'] * h['w2']:.6f}",
+                  "∂L/∂w1": f"{h['dy'] * h['sy'] * h['w2'] * h['th'] * h['x']:.6f}", "L": f"{0.5 * (1 - h['y']) ** 2:.6f}"})
+    assert {i.verdict for i in r} == {"correct"}
+
+
+@pytest.mark.parametrize("columns", [60, 80, 100])
+def test_the_table_fits_the_terminal_and_shows_every_cause_on_its_own_line(columns, monkeypatch, net):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    L, h = learner()
+    r = check(L, {"h": "0.08480", "y": "0.6", "∂L/∂a": "-0.127449", "out_h3": "1", "z": "-0.05",
+                  "∂L/∂w1": "-0.044496", "x": "1e400"})
+    text = str(r)
+    assert text == r.format(columns) and max(len(line) for line in text.splitlines()) <= columns
+    flat = " ".join(text.split())
+    for item in r:
+        for c in item.causes:
+            assert " ".join(c.sentence.split()) in flat
+    assert "possibly a coincidence" in flat and "unknown name 'out_h3'" in flat and "outside the float range" in flat
+    starts = [line for line in text.splitlines() if line.lstrip().startswith(("1. ", "2. "))
+              or "  1. " in line or "  2. " in line]
+    assert len(starts) >= 2  # numbered causes start their own lines
+    n = mazur.forward(mazur.make_params())
+    wide = check(n["E_total"], {"∂E_total/∂w5": "0.0821", "dE_total/dw1": "0.0004385", "net_o1": "0.75",
+                                "∂E_total/∂out_o1": "-0.741365"})
+    assert max(len(line) for line in str(wide).splitlines()) <= columns
+
+
+def test_the_table_is_at_least_60_columns_wide(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "20")
+    L, _ = learner()
+    r = check(L, {"∂L/∂a": "-0.127449"})
+    assert str(r) == r.format(60) == r.format(5)
+    assert max(len(line) for line in str(r).splitlines()) <= 60
