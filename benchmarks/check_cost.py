@@ -7,8 +7,8 @@ loss (mean max-margin loss plus the L2 term) on `points` (default 4) fixed moons
 parameter labelled by its `named_parameters()` name, the loss ``loss``. Ten claims, five wrong (each wrong
 one searched for its causes): the loss, three gradients and an SGD step correct, and the same five written
 wrong (a sign, a decimal point, the learning rate, a factor 2, a digit). Each repetition builds the graph
-afresh and times one `check` call; the median and the range of `reps` repetitions are printed with the
-machine's load average (`os.getloadavg`).
+afresh and times one `check` call (wall clock and this process's CPU time); the median and the range of
+`reps` repetitions are printed with the machine's load average (`os.getloadavg`).
 """
 
 import argparse
@@ -63,17 +63,19 @@ def main(argv=None):
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--points", type=int, default=4)
     args = ap.parse_args(argv)
-    times = []
+    times, cpu = [], []
     for _ in range(args.reps):
         loss, claims = workload(args.points)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         report = check(loss, claims, lr=LR)
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     verdicts = [item.verdict for item in report]
     print(f"check, {len(claims)} claims ({verdicts.count('wrong')} wrong) on MLP(2, [16, 16, 1]), "
           f"{args.points} points, {len(report.items)} verdicts")
-    print(f"median {statistics.median(times):.3f} s, range {min(times):.3f}-{max(times):.3f} s over {args.reps} "
-          f"runs; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"wall: median {statistics.median(times):.3f} s, range {min(times):.3f}-{max(times):.3f} s; this process's "
+          f"CPU: median {statistics.median(cpu):.3f} s, range {min(cpu):.3f}-{max(cpu):.3f} s; {args.reps} runs; "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(report)
     return 0
 

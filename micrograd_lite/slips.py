@@ -10,6 +10,7 @@ of slips (`KINDS`), each a re-evaluation of the graph by the engine: a replay of
 written digits. Also exported from `micrograd_lite.explain`.
 """
 
+import heapq
 import math
 import re
 import shutil
@@ -356,6 +357,39 @@ class _Context:
         self.base = _World(root)
         self._worlds = {}
         self._cones = {}
+        self.pos = {n: i for i, n in enumerate(self.order)}
+        self.children = {}
+        for node in self.order:
+            for p in set(node.parents):
+                self.children.setdefault(p, []).append(node)
+
+    def data_with(self, target, substitute):
+        """`target`'s data with `substitute` (as `replay` takes it) applied: only the nodes computed from a
+        substituted one, on the way to `target`, are recomputed, by their ops on the engine (new Values whose
+        parents may be the graph's own: nothing of the graph changes). None if a slip leaves an op's domain."""
+        cone = self.cone(target)
+        new, heap = {}, sorted(self.pos[n] for n in substitute if n in cone)
+        queued = set(heap)
+        try:
+            while heap:
+                node = self.order[heapq.heappop(heap)]
+                ps = [new.get(p, p) for p in node.parents]
+                rule = substitute.get(node)
+                if rule is None:
+                    out = _recompute(node, ps)
+                elif callable(rule):
+                    out = rule(ps, node)
+                else:
+                    out = Value(float(rule))
+                new[node] = out
+                for child in self.children.get(node, ()):
+                    i = self.pos[child]
+                    if child in cone and i not in queued:
+                        queued.add(i)
+                        heapq.heappush(heap, i)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            return None
+        return new[target].data if target in new else target.data
 
     def world(self, key, substitute):
         if key not in self._worlds:
@@ -517,16 +551,21 @@ def _sensitivity(ctx, claim):
 # replayed only for the members whose first-order estimate comes near the written number.
 _ALWAYS = 32
 _WORK = 200_000
-_KEEP = 8  # the members closest by the estimate are replayed whatever the screen says
+_KEEP = 2  # the members closest by the estimate are replayed whatever the screen says
 
 
 def _evaluate(search, kind, candidates):
-    """[(sentence, value)] for the candidates of one kind: numbers as they are, replays by the engine
-    (screened first when the family is large)."""
-    ctx, out, lazy = search.ctx, [], []
+    """[(sentence, value)] for the candidates of one kind: numbers as they are; replays by the engine: for a
+    node's data only the nodes between the slip and the claim are recomputed, every candidate; for a
+    gradient or a step a whole replay and backward each, screened first when the family is large."""
+    ctx, claim, out, lazy = search.ctx, search.claim, [], []
     for sentence, value in candidates:
         (lazy if isinstance(value, _Replayed) else out).append((sentence, value))
     if not lazy:
+        return out
+    if claim.kind == "data":
+        for sentence, r in lazy:
+            out.append((sentence, ctx.data_with(claim.node, r.substitute)))
         return out
     screened = lazy
     if len(lazy) > _ALWAYS and len(lazy) * len(ctx.order) > _WORK:
@@ -545,7 +584,7 @@ def _evaluate(search, kind, candidates):
     for sentence, r in screened:
         w = ctx.world(r.key, r.substitute)
         if w is not None:
-            out.append((sentence, w.value(search.claim, ctx.lr)))
+            out.append((sentence, w.value(claim, ctx.lr)))
     return out
 
 
@@ -736,6 +775,10 @@ def _updated_weights(s):
                    f"({p.data:.10g})"), _Replayed(("updated", p), {p: after[p]}, {p: after[p] - p.data})
 
 
+_GROUP = 16  # a role shared by more leaves (a wide layer's weights): each is swapped with its next
+_NEIGHBOURS = 2  # ... this many in the graph's order (w.3 with w.4 and w.5), so the family stays linear
+
+
 def _renumbered(s):
     ctx, claim = s.ctx, s.claim
     groups = {}
@@ -743,7 +786,7 @@ def _renumbered(s):
         groups.setdefault(ctx.roles[leaf], []).append(leaf)
     for group in groups.values():
         for i, a in enumerate(group):
-            for b in group[i + 1:]:
+            for b in (group[i + 1:] if len(group) <= _GROUP else group[i + 1:i + 1 + _NEIGHBOURS]):
                 if a.data != b.data and (a in s.on_graph or b in s.on_graph):
                     yield f"{a.label} and {b.label} swapped", \
                         _Replayed(("swap", a, b), {a: b.data, b: a.data}, {a: b.data - a.data, b: a.data - b.data})

@@ -442,3 +442,30 @@ def test_the_table_is_at_least_60_columns_wide(monkeypatch):
     r = check(L, {"∂L/∂a": "-0.127449"})
     assert str(r) == r.format(60) == r.format(5)
     assert max(len(line) for line in str(r).splitlines()) <= 60
+
+
+# ---- the cost: large families screened by first order, then re-evaluated by the engine ------------------------
+def test_on_the_moons_mlp_the_screened_families_still_find_the_slip(capsys):
+    from benchmarks import check_cost
+    from micrograd_lite import slips
+    from micrograd_lite.replay import replay
+    loss, claims = check_cost.workload(1)
+    params = {p.label: p for p in slips.topological_order(loss) if p.label and not p.parents}
+    assert len(params) == 337
+    order = slips.topological_order(loss)
+    assert 2 * len(params) > slips._ALWAYS and 2 * len(params) * len(order) > slips._WORK  # screened
+    a, b = params["layers.1.neurons.4.w.2"], params["layers.1.neurons.4.w.3"]
+    p = params["layers.0.neurons.5.w.0"]
+    shifted = replay(loss, {p: p.data * 10})[loss].data
+    swapped = replay(loss, {a: b.data, b: a.data})[loss].data
+    r = check(loss, {"loss": f"{shifted:.9f}", "loss ": f"{swapped:.12f}"}, lr=0.5)
+    assert f"{p.label} = {p.data * 10:.10g} for {p.data:.10g} (decimal point moved)" in sentences(r, "loss")
+    assert f"{a.label} and {b.label} swapped" in sentences(r, "loss ")
+    # the benchmark's ten claims: five correct, five wrong with the slip each was made with
+    r = check(loss, claims, lr=check_cost.LR)
+    assert [i.verdict for i in r] == ["correct"] * 5 + ["wrong"] * 5
+    assert r.items[5].causes[0].kind == "sign" and r.items[6].causes[0].kind == "decimal-shift"
+    assert "learning-rate" in kinds(r, r.items[7].name)
+    assert check_cost.main(["--reps", "1", "--points", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "10 claims (5 wrong)" in out and "load average" in out
