@@ -214,3 +214,13 @@ def test_unreadable_seeds_are_one_clear_line(tmp_path, capsys):
     assert notes.main(["--seeds", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "cannot read the seed notes" in err and "Traceback" not in err
+
+
+def test_the_readme_counts_are_the_audits(records):
+    from pathlib import Path
+    text = " ".join((Path(notes.__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    verdicts, kinds = notes.summary(records)
+    assert (f"{len(records)} records: {verdicts['given']} numbers that define the networks, {verdicts['correct']} "
+            f"correct, {verdicts['truncated']} truncated, {verdicts['rounding']} that differ only") in text
+    listed = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda x: (-x[1], x[0])))
+    assert f"{verdicts['wrong']} wrong (by kind: {listed})" in text

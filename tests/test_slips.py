@@ -469,3 +469,26 @@ def test_on_the_moons_mlp_the_screened_families_still_find_the_slip(capsys):
     assert check_cost.main(["--reps", "1", "--points", "1"]) == 0
     out = capsys.readouterr().out
     assert "10 claims (5 wrong)" in out and "load average" in out
+
+
+def test_the_readme_example_is_what_check_prints_at_100_columns():
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = text.index('print(check(n["E_total"], {"net_h1": "0.44"')
+    block = text[text.index("```\n", text.index("```\n", start) + 4) + 4:]
+    block = block[:block.index("```")].rstrip("\n")
+    n = mazur.forward(mazur.make_params())
+    r = check(n["E_total"], {"net_h1": "0.44", "∂E_total/∂w5": "0.0821", "w5+": "0.35", "net_o1": "0.75",
+                             "out_h1": "0,59", "w9": "0.1"}, lr=0.5)
+    assert r.format(100) == block
+
+
+def test_many_slips_reproducing_one_number_are_each_possibly_a_coincidence(net):
+    from micrograd_lite import slips
+    _, n = net
+    r = check(n["E_total"], {"net_h2": "0,5"})  # the notes' 004 line 27: one printed digit
+    causes = r["net_h2"].causes
+    assert len(causes) >= slips.CROWD and all(c.coincidence for c in causes)
+    r = check(n["E_total"], {"net_h1": "0.445"})
+    assert len(r["net_h1"].causes) < slips.CROWD and not r["net_h1"].causes[0].coincidence
+    assert r["net_h1"].causes[0].digits == 3
