@@ -4,10 +4,13 @@ common slips of hand derivations that reproduce it.
 ``check(root, {"out_h1": "0.59", "∂E_total/∂w5": "0.0821", "w5+": "0.35"}, lr=0.5)`` reads each claim's
 value off the engine (a node's ``data``; a gradient by ``backward()``; a weight after one SGD step) and
 compares it with the written number to its printed digits. A wrong number is re-derived under a catalogue
-of slips (`KINDS`), each a re-evaluation of the graph by the engine: a replay of it with some node replaced
-(`micrograd_lite.replay`), or its backward pass with some local derivatives changed (read by
-`micrograd_lite.explain.local_derivatives`, never restated). A slip is named only when it reproduces the
-written digits. Also exported from `micrograd_lite.explain`.
+of slips (`CATALOGUE`: one small function per kind, `KINDS` read from it), each a re-evaluation of the
+graph by the engine: a replay of it with some node replaced (`micrograd_lite.replay`; for a node's data only
+the nodes between the slip and the claim), or its backward pass with some local derivatives changed (read
+by `micrograd_lite.explain.local_derivatives`, never restated; one node's change is exact from one reverse
+and one forward pass). A slip is named only when it reproduces the written digits. The cost per wrong claim
+is a few passes over the graph: a large family of replays of a gradient is first screened by its
+first-order estimate. Also exported from `micrograd_lite.explain`.
 """
 
 import heapq
@@ -23,7 +26,8 @@ from .engine import Value, topological_order
 from .modes import _Mode
 from .replay import _recompute, replay
 
-__all__ = ["check", "claim_value", "CheckReport", "CheckResult", "Cause", "KINDS", "agreement"]
+__all__ = ["check", "claim_value", "CheckReport", "CheckResult", "Cause", "CATALOGUE", "KINDS", "agreement",
+           "significant_digits", "Unreadable"]
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 EXACT = 1e-9  # a float claim means "exact": relative tolerance (absolute below 1)
