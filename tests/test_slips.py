@@ -492,3 +492,34 @@ def test_many_slips_reproducing_one_number_are_each_possibly_a_coincidence(net):
     r = check(n["E_total"], {"net_h1": "0.445"})
     assert len(r["net_h1"].causes) < slips.CROWD and not r["net_h1"].causes[0].coincidence
     assert r["net_h1"].causes[0].digits == 3
+
+
+def by_hand(x, w1, b1, w2, b2):
+    """The learner's network by hand: its values and the gradients of L (chain rule written out)."""
+    z = w1 * x + b1
+    h = math.tanh(z)
+    a = w2 * h + b2
+    y = sig(a)
+    dL_da = -(1 - y) * y * (1 - y)
+    dL_dz = dL_da * w2 * (1 - h * h)
+    return {"z": z, "h": h, "a": a, "y": y, "L": 0.5 * (1 - y) ** 2, "∂L/∂a": dL_da, "∂L/∂w2": dL_da * h,
+            "∂L/∂b2": dL_da, "∂L/∂w1": dL_dz * x, "∂L/∂x": dL_dz * w1, "∂L/∂b1": dL_dz}
+
+
+@given(leaf=st.sampled_from(["x", "w1", "b1", "w2"]), factor=st.sampled_from([10.0, 0.1]),
+       name=st.sampled_from(["z", "h", "a", "y", "L", "∂L/∂a", "∂L/∂w2", "∂L/∂w1", "∂L/∂b1"]))
+def test_a_decimal_point_moved_in_any_leaf_is_found_by_hand_numbers(leaf, factor, name):
+    L, h = learner()
+    args = {k: h[k] for k in ("x", "w1", "b1", "w2", "b2")}
+    right = by_hand(**args)[name]
+    args[leaf] *= factor
+    slipped = by_hand(**args)[name]
+    written = f"{slipped:.6g}"
+    report = check(L, {name: written})
+    item = report.items[0]
+    if agreement(written, right) is not None:  # the slip does not change this number to 6 digits
+        assert item.verdict in ("correct", "truncated")
+        return
+    assert item.verdict == "wrong"
+    assert f"{leaf} = {h[leaf] * factor:.10g} for {h[leaf]:.10g} (decimal point moved)" in sentences(report, name)
+    assert all(agreement(written, c.value) is not None for c in item.causes)
