@@ -550,11 +550,11 @@ def _sensitivity(ctx, claim):
     return sens
 
 
-# The budget of replays per family and claim before the family is screened: a family with more members
-# than this, or on a graph so large that their replays would cost more than `_WORK` node evaluations, is
-# replayed only for the members whose first-order estimate comes near the written number.
+# When a gradient's or a step's family of replays is screened: more than `_ALWAYS` members whose replays
+# would cost more than `_WORK` node evaluations in all; then only the members whose first-order estimate
+# comes near the written number, and the `_KEEP` nearest, are replayed (a node's data is never screened).
 _ALWAYS = 32
-_WORK = 200_000
+_WORK = 50_000
 _KEEP = 2  # the members closest by the estimate are replayed whatever the screen says
 
 

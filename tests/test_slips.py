@@ -523,3 +523,18 @@ def test_a_decimal_point_moved_in_any_leaf_is_found_by_hand_numbers(leaf, factor
     assert item.verdict == "wrong"
     assert f"{leaf} = {h[leaf] * factor:.10g} for {h[leaf]:.10g} (decimal point moved)" in sentences(report, name)
     assert all(agreement(written, c.value) is not None for c in item.causes)
+
+
+def test_the_readme_states_the_searchs_budgets():
+    from pathlib import Path
+    from benchmarks import check_cost
+    from micrograd_lite import slips
+    text = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    assert (slips._ALWAYS, slips._WORK, slips._KEEP, slips._GROUP, slips._NEIGHBOURS, slips.CROWD) == (32, 50_000, 2, 16, 2, 6)
+    assert ("a family of more than 32 replays of a gradient or a step that would cost more than 50,000 node "
+            "evaluations is screened") in text and "and the 2 nearest, are replayed" in text
+    assert "more than 16 leaves (a wide layer's weights) `renumbered` swaps each with its next two" in text
+    assert "when 6 or more different slips reproduce the number" in text
+    loss, claims = check_cost.workload(4)
+    assert len(slips.topological_order(loss)) == 969 and len(claims) == 10
+    assert "on 4 points, 969 nodes" in text and "`python -m benchmarks.check_cost --reps 5`" in text
