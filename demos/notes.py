@@ -36,7 +36,6 @@ import json
 import math
 import os
 import random
-import shutil
 import sys
 import textwrap
 from pathlib import Path
@@ -47,7 +46,7 @@ from micrograd_lite.replay import replay
 from micrograd_lite.slips import agreement
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from demos import mazur, truth_table  # noqa: E402
+from demos import cli, mazur, truth_table  # noqa: E402
 
 SEEDS = Path(os.environ.get("SEEDS_DIR", Path(__file__).resolve().parents[2] / "shared" / "seeds"))
 M, C3, T1, T0 = ("004_7e7d1ebaee39c00c.txt", "003_e6819feadf4f2369.txt", "001_818539889c24189a.txt",
@@ -702,8 +701,8 @@ SEED_NAMES = {M: "004", C3: "003", T1: "001", T0: "000"}
 
 
 def terminal_width():
-    """The terminal's width (`shutil.get_terminal_size`, which reads $COLUMNS first), at least 60."""
-    return max(60, shutil.get_terminal_size().columns)
+    """`demos.cli.terminal_width()` (the terminal's, $COLUMNS first), at least 60."""
+    return max(60, cli.terminal_width())
 
 
 def _wrap(text, width, first="", rest="    ", lines=None):
@@ -770,10 +769,6 @@ def format_records(records, width=None):
                 out += _wrap(r["cause"], width, first="    ", rest="    ")
         out.append("")
     return "\n".join(out + _counts(records, width))
-
-
-def _short(text, n):
-    return text if len(text) <= n else text[:n - 1] + "…"
 
 
 def main(argv=None):

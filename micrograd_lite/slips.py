@@ -494,8 +494,7 @@ class _Search:
         self.w, dec = _parse_written("written", written)
         self.tol = EXACT * max(1.0, abs(self.w)) if dec is None else \
             max(0.5 * float(Decimal(1).scaleb(dec.as_tuple().exponent)), EXACT * max(1.0, abs(self.w)))
-        source = claim.node if claim.kind == "grad" else ctx.root if claim.kind == "update" else claim.node
-        self.on_graph = ctx.cone(source)
+        self.on_graph = ctx.cone(ctx.root if claim.kind == "update" else claim.node)
         self._up = self._tangent = self._sens = None
 
     @property
