@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, strategies as st
 
 from demos import mazur, truth_table
-from micrograd_lite import Value, cross_entropy, no_grad
+from micrograd_lite import Value, cross_entropy, no_grad, topological_order
 from micrograd_lite.explain import CheckReport, check, claim_value
 from micrograd_lite.slips import KINDS, agreement, significant_digits
+from test_properties import cases
 
 sig = lambda x: 1 / (1 + math.exp(-x))
 
@@ -538,3 +539,31 @@ def test_the_readme_states_the_searchs_budgets():
     loss, claims = check_cost.workload(4)
     assert len(slips.topological_order(loss)) == 969 and len(claims) == 10
     assert "on 4 points, 969 nodes" in text and "`python -m benchmarks.check_cost --reps 5`" in text
+
+
+# ---- random graphs: no exception, a correct claim is never wrong, every cause reproduces the digits ------------
+@given(data=st.data())
+def test_on_random_graphs_check_never_raises_and_never_flags_a_right_number(data):
+    case = data.draw(cases, label="case")
+    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(case.inputs)]
+    out = case(*leaves)
+    if not isinstance(out, Value) or not out.parents or not math.isfinite(out.data):
+        return
+    out.label = "out"
+    inner = [n for n in topological_order(out) if n.parents and n is not out and n.label is None]
+    for i, node in enumerate(inner[:4]):
+        node.label = f"n{i}"
+    names = ["out"] + [f"n{i}" for i in range(min(4, len(inner)))] + [f"∂out/∂x{i}" for i in range(len(leaves))
+                                                                         if leaves[i] in set(topological_order(out))]
+    values = {name: claim_value(out, name, lr=0.1) for name in names}
+    finite = {k: v for k, v in values.items() if math.isfinite(v)}
+    digits = data.draw(st.integers(1, 8), label="digits")
+    right = {k: f"{v:.{digits}g}" for k, v in finite.items()}
+    assert all(i.verdict == "correct" for i in check(out, right, lr=0.1))
+    scale = data.draw(st.sampled_from([-1.0, 10.0, 0.5, 1.0001, 2.0]), label="scale")
+    wrong = {k: f"{v * scale + (0.3 if v == 0 else 0.0):.{digits}g}" for k, v in finite.items()}
+    for item in check(out, wrong, lr=0.1):
+        assert item.verdict in ("correct", "truncated", "wrong")
+        for c in item.causes:
+            assert c.kind in KINDS and agreement(item.written, c.value) is not None
+            assert 0 <= c.digits <= 17 and isinstance(c.coincidence, bool)
