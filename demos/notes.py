@@ -1,4 +1,4 @@
-"""The four seed notes, audited: every number and formula-with-a-value checked against the engine, by line.
+"""The four seed notes, audited: every number, formula-with-a-value and some prose checked against the engine.
 
 The notes (``shared/seeds/``, README.md there) are a learner's hand derivation with its slips. This demo
 rebuilds their networks, Mazur's 2-2-2 sigmoid net with the notes' numbers (`demos/mazur.py`) and the
