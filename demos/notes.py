@@ -1,4 +1,4 @@
-"""The four seed notes, audited: every number and formula-with-a-value checked against the engine, by line.
+"""The four seed notes, audited: every number, formula-with-a-value and some prose checked against the engine.
 
 The notes (``shared/seeds/``, README.md there) are a learner's hand derivation with its slips. This demo
 rebuilds their networks, Mazur's 2-2-2 sigmoid net with the notes' numbers (`demos/mazur.py`) and the
@@ -15,7 +15,8 @@ the notes') against the quantity it claims to be. Each record says:
     verdict                given | correct | truncated | rounding | wrong
     kinds                  the slips that reproduce it (explain.check's catalogue), or one of
                            structure (a formula of the wrong form), target (the one-hot contradicts the text),
-                           shape (a matrix of the wrong shape)
+                           shape (a matrix of the wrong shape), concept (a sentence of prose that
+                           contradicts the notes' own tables or the calculus; the engine's number settles it)
     cause                  a sentence
 
 "given" marks the numbers that define a network; "rounding" a number of the truth-table net that differs
@@ -23,7 +24,11 @@ from the float64 value only because the notes print their weights to 2 decimals:
 weights, each within its printed rounding (+-0.005), that reproduces the notes' digits (by continuity,
 every value between is reached on the way). ``--json`` prints one JSON list of the records.
 
-Run: ``python demos/notes.py`` (``--json``, ``--seeds DIR``; ``--help``).
+By default it prints what a learner reads on one screen: the counts by verdict and kind, and the most
+instructive slip of each kind with its line; ``--all`` the full audit, by line; every line fits the
+terminal's width (at least 60 columns).
+
+Run: ``python demos/notes.py`` (``--all``, ``--json``, ``--seeds DIR``; ``--help``).
 """
 
 import argparse
@@ -32,6 +37,7 @@ import math
 import os
 import random
 import sys
+import textwrap
 from pathlib import Path
 
 from micrograd_lite import Embedding, Layer, Value, cross_entropy, softmax
@@ -40,7 +46,7 @@ from micrograd_lite.replay import replay
 from micrograd_lite.slips import agreement
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from demos import mazur, truth_table  # noqa: E402
+from demos import cli, mazur, truth_table  # noqa: E402
 
 SEEDS = Path(os.environ.get("SEEDS_DIR", Path(__file__).resolve().parents[2] / "shared" / "seeds"))
 M, C3, T1, T0 = ("004_7e7d1ebaee39c00c.txt", "003_e6819feadf4f2369.txt", "001_818539889c24189a.txt",
@@ -129,7 +135,8 @@ class Audit:
             causes = sorted(item.causes, key=lambda c: prefer not in c.sentence) if prefer else item.causes
             kinds = [causes[0].kind] if causes else []
             if causes:
-                cause = f"{causes[0].kind}: {causes[0].sentence} (gives {causes[0].value:.6g})"
+                maybe = ", possibly a coincidence" if causes[0].coincidence else ""
+                cause = f"{causes[0].kind}: {causes[0].sentence} (gives {causes[0].value:.6g}{maybe})"
                 if len(causes) > 1:
                     cause += f"; {len(causes) - 1} other slip(s) also reproduce it"
             if verdict == "wrong" and not cause:
@@ -614,6 +621,57 @@ def calculus_records(a):
         a.formula(T0, line, snippet, "∂y/∂x", float(df(x0)), root=y, note="checked at x = 0.7")
 
 
+def concept_records(a):
+    """000's prose: sentences that contradict the notes' own tables or the calculus (kind "concept"), each
+    with the engine's number that settles it and the explanation."""
+    loss, pred, g = a.loss, a.pred, lambda name: f"∂loss/∂{name}"
+    p_false, p_true = pred[0].data, pred[1].data
+
+    def concept(line, snippet, claim, written, engine, cause):
+        a.add(T0, line, snippet, claim, written, engine, "wrong", ["concept"], f"concept: {cause}")
+
+    concept(119, "Instead, the network activated `true`.", "PRED[0]", "true", p_false,
+            f"the table below (line 124) has PRED FALSE {p_false:.2f} > TRUE {p_true:.2f}: the network activated "
+            f"false, the right answer for false & false (line 115); the error signal comes from the REAL row, "
+            f"which puts 1.00 on TRUE")
+    concept(134, "I think 51% of the time I see `false & false` I should respond with `true`.", "PRED[1]",
+            "0.51", p_true, f"51% is PRED[FALSE] ({p_false:.2f}); the network gives true {p_true:.2f}")
+    concept(172, "Finally, the Output Weights make the last transformation.", "RAW[0]", "RNO[0]",
+            a.tt_nodes["RAW"][0].data, "the last transformation is the output bias, RAW = RNO + OB (line 171 "
+            "already has the Output Weights); the list names the Output Weights twice and the Output Bias never")
+    (b, local_b), = [(p, d) for p, d in _locals(a.tt_nodes["RAW"][0]) if p.label == "OB[0]"]
+    concept(323, "Why doesn't dBO (the Output Bias Gradient) need to calculate a derivative,", "∂RAW[0]/∂OB[0]",
+            "(no derivative)", claim_value(a.tt_nodes["RAW"][0], "∂RAW[0]/∂OB[0]"),
+            f"dBO is a derivative, ∂loss/∂OB = ∂loss/∂RAW · ∂RAW/∂OB by the chain rule; it equals the error "
+            f"signal because the local derivative ∂RAW/∂OB is {local_b:g}")
+    dhb, dha, ha = claim_value(loss, g("HB[0]")), claim_value(loss, g("HA[0]")), a.tt_nodes["HA"][0].data
+    concept(328, "Biases are added *after* any `activation` or transformation.", g("HB[0]"), "(after every activation)", dhb,
+            f"the hidden bias is added before the tanh (HI = RNI + HB, HA = tanh(HI), the table's HI and HA), so "
+            f"its gradient carries the activation's derivative: ∂loss/∂HB[0] = ∂loss/∂HA[0] · (1 − HA[0]²) = "
+            f"{dha:.4g} · {1 - ha * ha:.4g}; only the output bias comes after every activation")
+    concept(367, "If O1 (output `false`) is wrong, O2 (output `true`) must have been right.", g("RAW[1]"), "0",
+            claim_value(loss, g("RAW[1]")),
+            "with softmax both outputs are wrong together: ErrS = PRED − REAL sums to 0, so O2's error is "
+            f"{claim_value(loss, g('RAW[1]')):+.2f} as O1's is {claim_value(loss, g('RAW[0]')):+.2f}, and both "
+            "rows of dWO are corrected (lines 359-360)")
+    dpred = claim_value(pred[0], "∂PRED[0]/∂HA[0]")
+    concept(392, "we take the derivative", "∂PRED[0]/∂HA[0]", "0.0098", dpred,
+            f"a gradient is the derivative of the loss, not of the error signal: dWO[0][0] = ∂loss/∂OW[0][0] = "
+            f"ErrS[0] · HA[0] = {claim_value(loss, g('OW[0][0]')):.4f} by the chain rule through RAW[0]; the "
+            f"derivative of ErrS[0] (= PRED[0] − REAL[0]) with respect to HA[0] is another number, {dpred:.4g}")
+    concept(557, "Multiply the error signal at output 1 (ErrS[O1]) by the hidden activation HA[2].", g("OW[1][0]"),
+            "-0.0147", claim_value(loss, g("OW[1][0]")),
+            "neuron 2 is N2, HA[1] in the tables (N1 is HA[0]), as line 550's HA[N2] says; HA[2] and OW[2, 0] are "
+            "N3's: with the notes' numbers ErrS[O1] · HA[2] = -0.49 · 0.03 = -0.0147 is the table's N3 entry, "
+            f"while N2's weight to O1 (OW[1, 0]) has -0.49 · -0.03 = 0.0147 (the engine: "
+            f"{claim_value(loss, g('OW[1][0]')):.4f} from the printed weights)")
+
+
+def _locals(node):
+    from micrograd_lite.explain import local_derivatives
+    return local_derivatives(node)
+
+
 def audit(seeds=SEEDS):
     """Every record (a list of dicts, see the module docstring), the notes in the order 004, 003, 001, 000."""
     a = Audit(seeds)
@@ -622,6 +680,7 @@ def audit(seeds=SEEDS):
     truth_table_records(a)
     next_word_records(a)
     calculus_records(a)
+    concept_records(a)
     return a.records
 
 
@@ -634,32 +693,90 @@ def summary(records):
     return verdicts, kinds
 
 
-def format_records(records):
-    from tabulate import tabulate
-    out = []
-    for seed in (M, C3, T1, T0):
-        rows = [[r["line"], _short(r["quote"], 38), r["claim"], r["written"],
-                 r["engine"] if isinstance(r["engine"], str) else f"{r['engine']:.6g}", r["verdict"], r["cause"]]
-                for r in records if r["seed"] == seed and r["verdict"] != "given"]
-        given = sum(r["seed"] == seed and r["verdict"] == "given" for r in records)
-        out.append(f"== {seed}: {len(rows)} numbers and formulas checked ({given} more define the network) ==")
-        out.append(tabulate(rows, headers=["line", "quote", "claim", "written", "engine", "verdict", "cause"],
-                            disable_numparse=True, maxcolwidths=[None, None, None, None, None, None, 70]))
-        out.append("")
+# The record shown for each kind in the default view, where the notes have a clearest example (seed, line).
+SHOWCASE = {"decimal-shift": (M, 19), "other-node": (M, 33), "renumbered": (M, 468), "no-activation": (C3, 62),
+            "paths-multiplied": (M, 582), "structure": (M, 45), "concept": (T0, 367), "shape": (T1, 51),
+            "target": (T0, 125), "learning-rate": (T0, 229), "truncated": (M, 141), "rounding": (T1, 6)}
+SEED_NAMES = {M: "004", C3: "003", T1: "001", T0: "000"}
+
+
+def terminal_width():
+    """`demos.cli.terminal_width()` (the terminal's, $COLUMNS first), at least 60."""
+    return max(60, cli.terminal_width())
+
+
+def _wrap(text, width, first="", rest="    ", lines=None):
+    out = textwrap.wrap(" ".join(str(text).split()), width, initial_indent=first, subsequent_indent=rest,
+                        break_long_words=True, break_on_hyphens=False) or [first.rstrip()]
+    if lines is not None and len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][:width - 1].rstrip() + "…"
+    return out
+
+
+def _engine(r):
+    return r["engine"] if isinstance(r["engine"], str) else f"{r['engine']:.6g}"
+
+
+def _counts(records, width):
     verdicts, kinds = summary(records)
-    out.append(f"{len(records)} records: " + ", ".join(f"{n} {v}" for v, n in verdicts.items()))
-    out.append("slips by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda x: -x[1])))
+    out = _wrap(f"{len(records)} records: " + ", ".join(f"{n} {v}" for v, n in verdicts.items()), width)
+    out += _wrap("slips by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda x: (-x[1], x[0]))),
+                 width)
+    return out
+
+
+def format_summary(records, width=None):
+    """What a learner reads on one screen: the counts by verdict and by kind, then one slip of each kind
+    (and a truncated and a rounding number) with its line, the notes' words and the cause."""
+    width = terminal_width() if width is None else max(60, width)
+    out = _wrap("The four seed notes, audited against the engine (every number, formula and a few sentences "
+                "of prose).", width, rest="")
+    out += _counts(records, width) + ["", "The most instructive slips:"]
+    picks = []
+    for kind, (seed, line) in SHOWCASE.items():
+        match = [r for r in records if (kind in r["kinds"] or r["verdict"] == kind)]
+        best = [r for r in match if (r["seed"], r["line"]) == (seed, line)] or match
+        if best:
+            picks.append((kind, best[0]))
+    for kind, r in picks:
+        head = f"- {kind}, {SEED_NAMES[r['seed']]} line {r['line']}: {r['quote']}"
+        out += _wrap(head, width, rest="    ", lines=1)
+        why = f". {r['cause']}" if r["cause"] else ""
+        out += _wrap(f"written {r['written']}, engine {_engine(r)}{why}", width, first="    ", rest="    ", lines=2)
+    out += ["", *_wrap("python demos/notes.py --all prints every record by line; --json the records as JSON.", width,
+                       rest="")]
     return "\n".join(out)
 
 
-def _short(text, n):
-    return text if len(text) <= n else text[:n - 1] + "…"
+def format_records(records, width=None):
+    """The full audit, seed by seed and line by line, every line at most `width` (default: the terminal's)
+    columns: each record's line number, claim, written and engine numbers and verdict, the quote, and the
+    cause, wrapped."""
+    width = terminal_width() if width is None else max(60, width)
+    out = []
+    for seed in (M, C3, T1, T0):
+        mine = [r for r in records if r["seed"] == seed and r["verdict"] != "given"]
+        given = sum(r["seed"] == seed and r["verdict"] == "given" for r in records)
+        out += _wrap(f"== {seed}: {len(mine)} numbers, formulas and sentences checked ({given} more define the "
+                     f"network) ==", width, rest="")
+        for r in mine:
+            kinds = f" [{', '.join(r['kinds'])}]" if r["kinds"] else ""
+            out += _wrap(f"line {r['line']}: {r['claim']} written {r['written']}, engine {_engine(r)}: "
+                         f"{r['verdict']}{kinds}", width, rest="    ")
+            out += _wrap(f"“{r['quote']}”", width, first="    ", rest="    ", lines=2)
+            if r["cause"]:
+                out += _wrap(r["cause"], width, first="    ", rest="    ")
+        out.append("")
+    return "\n".join(out + _counts(records, width))
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--json", action="store_true", help="print one JSON list of records")
+    view = ap.add_mutually_exclusive_group()
+    view.add_argument("--all", action="store_true", help="print the full audit, every record by line")
+    view.add_argument("--json", action="store_true", help="print one JSON list of records")
     ap.add_argument("--seeds", default=str(SEEDS), metavar="DIR", help=f"the seed notes (default {SEEDS})")
     args = ap.parse_args(argv)
     try:
@@ -667,10 +784,15 @@ def main(argv=None):
     except SeedsMissing as exc:
         print(exc, file=sys.stderr)
         return 2
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"notes.py: cannot read the seed notes in {args.seeds}: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(records, ensure_ascii=False, indent=1))
-    else:
+    elif args.all:
         print(format_records(records))
+    else:
+        print(format_summary(records))
     return 0
 
 

@@ -78,8 +78,8 @@ class no_grad(_Mode):
 class enable_grad(_Mode):
     """Context manager (or decorator): ops of this thread inside it record the graph even inside a
     `no_grad()` block, like ``torch.enable_grad()``. `autograd.grad` with ``create_graph=True``, `hessian`,
-    `gradcheck`, `gradgradcheck` and ``explain.check`` run inside it, so they give the same answer inside
-    ``no_grad()`` as outside."""
+    `gradcheck` and `gradgradcheck` run inside it, so they give the same answer inside ``no_grad()`` as
+    outside (``explain.check`` runs in a mode of its own that also turns anomaly checks off)."""
 
     def _switch(self, recording, anomaly):
         return True, anomaly

@@ -147,3 +147,80 @@ def test_the_scan_sees_a_number_that_no_record_covers(records):
     lines = {k: list(v) for k, v in notes.Audit().lines.items()}
     lines[notes.T1][20] += " 0.25"  # a number added to the text of line 21
     assert uncovered(records, lines) == {(notes.T1, 21): Counter({"0.25": 1})}
+
+
+# ---- what a learner reads: one screen by default, the full audit with --all, both at the terminal's width -----
+@pytest.mark.parametrize("columns", [60, 80, 100])
+def test_the_default_view_is_one_screen_at_the_terminals_width(columns, capsys, monkeypatch, records):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert notes.main([]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= columns and len(lines) <= 60
+    verdicts, kinds = notes.summary(records)
+    flat = " ".join(out.split())
+    assert f"{len(records)} records: " + ", ".join(f"{n} {v}" for v, n in verdicts.items()) in flat
+    for kind, n in kinds.items():
+        assert f"{kind} {n}" in flat
+        assert f"- {kind}, " in flat  # an example of every kind, with its line
+    assert "- decimal-shift, 004 line 19:" in flat and "- concept, 000 line 367:" in flat
+    assert "--all" in flat and "--json" in flat
+
+
+@pytest.mark.parametrize("columns", [60, 80, 100])
+def test_all_prints_every_checked_record_at_the_terminals_width(columns, capsys, monkeypatch, records):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert notes.main(["--all"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= columns
+    heads = [line for line in out.splitlines() if line.startswith("line ")]
+    assert len(heads) == sum(r["verdict"] != "given" for r in records)
+    flat = " ".join(out.split())
+    assert "i1 = 0.5 for 0.05 (decimal point moved)" in flat and "concept: with softmax both outputs" in flat
+
+
+def test_the_prose_is_audited_too(records):
+    concept = [r for r in records if "concept" in r["kinds"]]
+    assert len(concept) >= 8
+    lines = notes.Audit().lines
+    for r in concept:
+        assert r["verdict"] == "wrong" and r["cause"].startswith("concept: ") and len(r["cause"]) > 60
+        assert r["quote"] in " ".join(lines[r["seed"]][r["line"] - 1].split())
+    by_line = {(r["seed"], r["line"]): r for r in concept}
+    r = by_line[notes.T0, 119]  # "Instead, the network activated `true`": the table says false
+    assert r["engine"] > 0.5 and "activated false" in r["cause"]
+    r = by_line[notes.T0, 367]  # "O2 must have been right": its error signal is +0.49
+    assert r["engine"] == pytest.approx(0.4915, abs=1e-4)
+    r = by_line[notes.T0, 323]  # "dBO needs no derivative": it is one, with local derivative 1
+    assert r["engine"] == 1.0
+    r = by_line[notes.T0, 328]  # "biases are added after any activation": the hidden bias is before the tanh
+    assert r["claim"] == "∂loss/∂HB[0]" and "before the tanh" in r["cause"]
+
+
+@pytest.mark.parametrize("argv", [["--bogus"], ["--all", "--json"], ["--seeds"], ["-x", "1"]])
+def test_no_traceback_for_a_bad_option(argv):
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(notes.__file__).resolve().parents[1]
+    p = subprocess.run([sys.executable, str(root / "demos" / "notes.py"), *argv], capture_output=True, text=True,
+                       cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, timeout=120)
+    assert p.returncode == 2 and "Traceback" not in p.stderr and "usage:" in p.stderr
+
+
+def test_unreadable_seeds_are_one_clear_line(tmp_path, capsys):
+    for name in (notes.M, notes.C3, notes.T1, notes.T0):
+        (tmp_path / name).write_bytes(b"\xff\xfe bad bytes")
+    assert notes.main(["--seeds", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read the seed notes" in err and "Traceback" not in err
+
+
+def test_the_readme_counts_are_the_audits(records):
+    from pathlib import Path
+    text = " ".join((Path(notes.__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    verdicts, kinds = notes.summary(records)
+    assert (f"{len(records)} records: {verdicts['given']} numbers that define the networks, {verdicts['correct']} "
+            f"correct, {verdicts['truncated']} truncated, {verdicts['rounding']} that differ only") in text
+    listed = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda x: (-x[1], x[0])))
+    assert f"{verdicts['wrong']} wrong (by kind: {listed})" in text
