@@ -176,7 +176,7 @@ def backward_trace():
     its upstream gradient, and each parent's local derivative, contribution and running gradient."""
     p = make_params()
     nodes = forward(p)
-    return str(trace_backward(nodes["E_total"]))
+    return trace_backward(nodes["E_total"]).format(width=terminal_width())
 
 
 def backward_code():

@@ -17,6 +17,7 @@ import math
 from collections import namedtuple
 
 from .engine import Value, topological_order
+from .naming import display_name
 
 __all__ = ["local_derivatives", "on_paths", "chain_rule", "backward_source", "Path", "Breakdown", "TooManyPathsError",
            "ChainRuleError", "trace_backward", "BackwardTrace", "TraceStep", "TraceEdge", "check", "CheckReport",
@@ -423,23 +424,53 @@ class BackwardTrace:
     def __repr__(self):
         return f"BackwardTrace({len(self.steps)} steps, root={self.names[self.root]!r})"
 
-    def format(self, decimals=6):
-        """One block per step (`format_step`), numbered from 1."""
-        return "\n".join(f"{i}. {self.format_step(s, decimals)}" for i, s in enumerate(self.steps, 1))
+    def format(self, decimals=6, width=None):
+        """One block per step (`format_step`), numbered from 1; `width` as `format_step`."""
+        return "\n".join(f"{i}. {self.format_step(s, decimals, width)}" for i, s in enumerate(self.steps, 1))
 
-    def format_step(self, step, decimals=6):
+    def format_step(self, step, decimals=6, width=None):
         """One step (a `TraceStep` of this trace) as a str: the node, its op and upstream gradient, then one line
-        per parent, ``∂root/∂parent += ∂root/∂node × ∂node/∂parent = upstream × local = contribution  → running``."""
+        per parent, ``∂root/∂parent += ∂root/∂node × ∂node/∂parent = upstream × local = contribution  → running``.
+        A constant parent (an unlabelled leaf: a number) gets no line: it has no gradient to ask about.
+        `width`: wrap each parent's line at ``=`` signs to lines of at most that many characters (None: no
+        wrapping); continuation lines are indented under the first."""
         num = lambda x: f"{x:.{decimals}f}" if x >= 0 else f"({x:.{decimals}f})"
         r, s = self.names[self.root], step
+        d = lambda node: _denominator(node, self.names[node])
         parents = ", ".join(e.name for e in s.edges)
-        lines = [f"{s.name} = {s.op}({parents}):  ∂{r}/∂{s.name} = {num(s.upstream)}"]
+        lines = [f"{s.name} = {s.op}({parents}):  ∂{r}/∂{d(s.node)} = {num(s.upstream)}"]
         for e in s.edges:
-            lines.append(f"     ∂{r}/∂{e.name} += ∂{r}/∂{s.name} × ∂{s.name}/∂{e.name} = {num(s.upstream)} × "
-                         f"{num(e.local)} = {num(e.contribution)}  → {num(e.running)}")
+            if e.parent.label is None and not e.parent.parents:
+                continue
+            parts = [("", f"∂{r}/∂{d(e.parent)} += ∂{r}/∂{d(s.node)}"), (" × ", f"∂{d(s.node)}/∂{d(e.parent)}"),
+                     (" = ", f"{num(s.upstream)} × {num(e.local)}"),
+                     (" = ", f"{num(e.contribution)}  → {num(e.running)}")]
+            lines += _wrap(parts, width, "     ", "         ")
         return "\n".join(lines)
 
     __str__ = format
+
+
+def _denominator(node, name):
+    """`name` as the denominator of ∂: bracketed when it is an unlabelled node's op over operands."""
+    if node.label is None and node.parents and not (name.endswith(")") and name[:1].isalpha()):
+        return f"({name})"
+    return name
+
+
+def _wrap(parts, width, indent, more):
+    """`parts` (``(separator, text)`` pairs, the first separator empty) joined on one line after `indent`, or,
+    with a `width`, on lines of at most `width` characters where they can be: a part that does not fit
+    starts a new line, indented by `more`, with its separator (a long name can still overflow)."""
+    line = indent + parts[0][1]
+    lines = []
+    for sep, text in parts[1:]:
+        if width is None or len(line) + len(sep) + len(text) <= width:
+            line += sep + text
+        else:
+            lines.append(line)
+            line = more + sep.lstrip() + " " + text
+    return lines + [line]
 
 
 def trace_backward(root):
@@ -454,10 +485,7 @@ def trace_backward(root):
     if not isinstance(root, Value):
         raise TypeError(f"trace_backward: root must be a Value, got {type(root).__name__} {root!r}")
     order = topological_order(root)
-    names = _names(order)
-    for node in order:  # a constant reads better as its number than as leaf#7
-        if node.label is None and not node.parents:
-            names[node] = f"{node.data:g}"
+    names = {node: display_name(node) for node in order}
     grads = {node: 0.0 for node in order}
     grads[root] = 1.0
     steps = []

@@ -2,7 +2,8 @@
 
 What the picture shows:
 - one record node per Value: ``label | data … | grad …`` (the label only when set; numbers to 4
-  significant digits, Python's ``.4g`` format);
+  significant digits, Python's ``.4g`` format); a constant (an unlabelled leaf not in ``params``) is only
+  its ``data``: it has no gradient to show;
 - one small ellipse per operation (``+``, ``*``, ``dot``, ``sigmoid``, …: the engine's op names) between
   the operands and the Value it produced; edges point the way data flows, operands -> op -> result;
 - the fill colour says what a Value is: a leaf listed in ``params`` is a parameter (blue), any other leaf
@@ -123,8 +124,8 @@ def draw_dot(root, *, rankdir="LR", show_grad=True, max_nodes=MAX_NODES, highlig
         vid = ids[v]
         fields = [] if v.label is None else [_record_text(str(v.label))]
         fields.append(f"data {_number(v.data)}")
-        if show_grad:
-            fields.append(f"grad {_number(v.grad)}")
+        if show_grad and (v.parents or v.label is not None or v in parameters):
+            fields.append(f"grad {_number(v.grad)}")  # a constant is a number, with no gradient to show
         fill = COMPUTED_COLOR if v.parents else PARAMETER_COLOR if v in parameters else INPUT_COLOR
         style = _highlighted() if v in on_path else {}
         dot.node(vid, "{" + "|".join(fields) + "}", shape="record", style="filled", fillcolor=fill, **style)
