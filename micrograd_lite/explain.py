@@ -428,13 +428,15 @@ class BackwardTrace:
         """One block per step (`format_step`), numbered from 1; `width` as `format_step`."""
         return "\n".join(f"{i}. {self.format_step(s, decimals, width)}" for i, s in enumerate(self.steps, 1))
 
-    def format_step(self, step, decimals=6, width=None):
+    def format_step(self, step, decimals=6, width=None, significant=None):
         """One step (a `TraceStep` of this trace) as a str: the node, its op and upstream gradient, then one line
         per parent, ``∂root/∂parent += ∂root/∂node × ∂node/∂parent = upstream × local = contribution  → running``.
         A constant parent (an unlabelled leaf: a number) gets no line: it has no gradient to ask about.
         `width`: wrap each parent's line at ``=`` signs to lines of at most that many characters (None: no
-        wrapping); continuation lines are indented under the first."""
-        num = lambda x: f"{x:.{decimals}f}" if x >= 0 else f"({x:.{decimals}f})"
+        wrapping); continuation lines are indented under the first. `significant`: print numbers with that
+        many significant digits (``.4g``, as `viz` pictures do) instead of `decimals` places."""
+        spec = f".{decimals}f" if significant is None else f".{significant}g"
+        num = lambda x: format(x, spec) if x >= 0 else f"({format(x, spec)})"
         r, s = self.names[self.root], step
         d = lambda node: _denominator(node, self.names[node])
         parents = ", ".join(e.name for e in s.edges)

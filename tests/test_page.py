@@ -34,8 +34,8 @@ def mazur_page(tmp_path):
 def open_page(browser):
     """``open_page(path)``: a browser tab on `path` (from file://), and the list that collects the page's
     console errors, uncaught exceptions and every request that is not for the file itself."""
-    def open_(path):
-        tab = browser.new_page(viewport={"width": 1400, "height": 900})
+    def open_(path, width=1400, height=900):
+        tab = browser.new_page(viewport={"width": width, "height": height})
         problems = []
         tab.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
         tab.on("pageerror", lambda e: problems.append(f"uncaught: {e}"))
@@ -133,6 +133,112 @@ def test_forward_page_fills_in_data_node_by_node(open_page, tmp_path):
     for vid, v in computed:
         assert texts[vid][-1] == f"data {_number(v.data)}", (vid, v)
     assert problems == []
+
+
+def _small_graph():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    return (a * b + 1).tanh(), None
+
+
+def _mazur_graph():
+    p = mazur.make_params()
+    return mazur.forward(p)["E_total"], p.values()
+
+
+def _truth_table_graph():
+    net = truth_table.notes_net()
+    return truth_table.example_tables(net, truth_table.CONTEXTS[0], "and")["root"], net.parameters()
+
+
+# The current node's box and its tallest text on screen, and the graph's box, once the view has settled.
+_WHERE = """() => {
+  const id = window.backwardPage.node();
+  const g = Array.from(document.querySelectorAll("g.node")).find(x => x.querySelector("title").textContent === id);
+  const r = e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  return {current: g.classList.contains("current"), node: r(g), graph: r(document.getElementById("graph")),
+          text: Math.max(...Array.from(g.querySelectorAll("text")).map(t => t.getBoundingClientRect().height)),
+          window: [window.innerWidth, window.innerHeight]};
+}"""
+
+
+def where(tab):
+    tab.wait_for_selector('#graph[data-settled="true"]', state="attached")
+    return tab.evaluate(_WHERE)
+
+
+def assert_followed(w, k):
+    left, top, right, bottom = w["node"]
+    g = w["graph"]
+    assert g[0] <= left and right <= g[2] and g[1] <= top and bottom <= g[3], (k, w)  # inside the graph's box
+    assert 0 <= g[0] and g[2] <= w["window"][0] and 0 <= g[1] and g[3] <= w["window"][1], (k, w)  # on screen
+    assert w["text"] >= viz.page.READABLE_PX, (k, w)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 768)], ids=["1280x720", "1024x768"])
+@pytest.mark.parametrize("graph", [_mazur_graph, _truth_table_graph, _small_graph], ids=["mazur", "truth", "small"])
+def test_the_view_follows_every_step_and_the_graph_stays_put(open_page, tmp_path, graph, size):
+    root, params = graph()
+    n = len(trace_backward(root))
+    tab, problems = open_page(viz.backward_page(root, tmp_path / "p.html", params=params), *size)
+    first = where(tab)
+    assert_followed(first, 0)
+    for k in range(1, n + 1):
+        tab.click("#step")
+        w = where(tab)
+        assert w["current"], k  # the node being processed keeps class current on its g.node
+        assert_followed(w, k)
+        assert max(abs(a - b) for a, b in zip(w["graph"], first["graph"])) <= 2, (k, w, first)
+    for key in ["ArrowLeft", "ArrowLeft", "Home"]:  # back and reset follow too
+        tab.keyboard.press(key)
+        assert_followed(where(tab), key)
+    tab.click("#play")
+    tab.wait_for_function("document.getElementById('status').textContent.startsWith('step 2 /')")
+    tab.click("#play")
+    assert_followed(where(tab), "play")
+    assert problems == []
+
+
+def test_fit_zoom_and_drag(open_page, tmp_path):
+    root, params = _mazur_graph()
+    tab, problems = open_page(viz.backward_page(root, tmp_path / "p.html", params=params), 1280, 720)
+    where(tab)
+    graph_box = tab.evaluate("() => { const b = document.getElementById('graph').getBoundingClientRect(); "
+                             "return [b.left, b.top, b.right, b.bottom]; }")
+    svg_box = "() => { const b = document.querySelector('#graph g.graph').getBoundingClientRect(); " \
+              "return [b.left, b.top, b.right, b.bottom]; }"
+    tab.click("#fit")  # the whole graph inside the window
+    left, top, right, bottom = tab.evaluate(svg_box)
+    assert graph_box[0] - 1 <= left and right <= graph_box[2] + 1 and graph_box[1] - 1 <= top
+    assert bottom <= graph_box[3] + 1
+    assert max(right - left - (graph_box[2] - graph_box[0]), bottom - top - (graph_box[3] - graph_box[1])) >= -2
+    scale = lambda: tab.evaluate("window.backwardPage.view().s")
+    s0 = scale()
+    tab.click("#zoom-in")
+    assert scale() == pytest.approx(s0 * 1.25)
+    tab.click("#zoom-out")
+    assert scale() == pytest.approx(s0)
+    cx, cy = (graph_box[0] + graph_box[2]) / 2, (graph_box[1] + graph_box[3]) / 2
+    tab.mouse.move(cx, cy)
+    tab.mouse.wheel(0, -200)  # wheel up: zoom in, about the pointer
+    assert scale() > s0
+    before = tab.evaluate(svg_box)
+    tab.mouse.move(cx, cy)
+    tab.mouse.down()
+    tab.mouse.move(cx + 100, cy + 50, steps=5)
+    tab.mouse.up()
+    after = tab.evaluate(svg_box)
+    assert after[0] - before[0] == pytest.approx(100, abs=1) and after[1] - before[1] == pytest.approx(50, abs=1)
+    tab.click("#step")  # a step brings the view back to the step's node, readable
+    assert_followed(where(tab), 1)
+    assert problems == []
+
+
+def test_detail_uses_the_pictures_digits(open_page, mazur_page):
+    tab, _ = open_page(mazur_page[0])
+    for _ in range(15):
+        tab.click("#step")
+    detail = tab.text_content("#detail")
+    assert "0.008771 × 0.05 = 0.0004386" in detail and "0.000439" not in detail.replace("0.0004386", "")
 
 
 # ---- the file ------------------------------------------------------------------------------------------------

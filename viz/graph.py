@@ -37,10 +37,26 @@ COMPUTED_COLOR = "white"     # intermediate (computed) Values
 # Record labels treat these as syntax; DOT strings treat backslash and double quote as escapes.
 _RECORD_SPECIAL = {c: "\\" + c for c in '\\{}|<>"'}
 _RECORD_SPECIAL["\n"] = "\\n"
+# dot rejects a NUL byte and control characters make no sense in a picture: each is drawn as its Unicode
+# control picture (NUL as ␀, U+2400), so any label draws.
+_RECORD_SPECIAL.update({chr(c): chr(0x2400 + c) for c in range(32) if chr(c) not in "\n"})
+_RECORD_SPECIAL["\x7f"] = "\u2421"
 
 
 class GraphTooLargeError(ValueError):
     """Raised by `draw_dot` when the graph has more Values than ``max_nodes``."""
+
+
+def check_size(root, order, max_nodes, caller):
+    """Raise `GraphTooLargeError`, its message starting with `caller`, when `order` (the graph of `root` in
+    topological order) has more than `max_nodes` Values; ValueError for a `max_nodes` that is not an int >= 1."""
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"{caller}: max_nodes must be a positive int, got {max_nodes!r}")
+    if len(order) > max_nodes:
+        raise GraphTooLargeError(
+            f"{caller}: the graph of {root!r} has {len(order):,} Values, more than max_nodes={max_nodes}. "
+            f"Draw a part of it by passing an intermediate Value as root (e.g. one neuron's output or one "
+            f"example's loss), or raise max_nodes (dot's layout slows down sharply past a few hundred).")
 
 
 def _record_text(text):
@@ -104,11 +120,7 @@ def draw_dot(root, *, rankdir="LR", show_grad=True, max_nodes=MAX_NODES, highlig
     parameters = set(_value_list(params, "params"))
 
     order = topological_order(root)
-    if len(order) > max_nodes:
-        raise GraphTooLargeError(
-            f"draw_dot: the graph of {root!r} has {len(order):,} Values, more than max_nodes={max_nodes}. "
-            f"Draw a part of it by passing an intermediate Value as root (e.g. one neuron's output or one "
-            f"example's loss), or raise max_nodes (dot's layout slows down sharply past a few hundred).")
+    check_size(root, order, max_nodes, "draw_dot")
     ids = {v: f"v{i}" for i, v in enumerate(order)}
     for v in marked:
         if v not in ids:

@@ -23,7 +23,7 @@ import os
 from micrograd_lite import Value, topological_order
 from micrograd_lite.explain import trace_backward
 
-from .graph import MAX_NODES, _number, draw_dot
+from .graph import MAX_NODES, _number, check_size, draw_dot
 from .render import pipe
 
 __all__ = ["backward_page", "MODES", "PLAY_INTERVAL_MS"]
@@ -31,14 +31,33 @@ __all__ = ["backward_page", "MODES", "PLAY_INTERVAL_MS"]
 MODES = ("backward", "forward")
 PLAY_INTERVAL_MS = 800  # time between two steps when playing: long enough to read an edge label
 
+READABLE_PX = 20   # the step's node is zoomed to at least this text height on screen (a projector's back row)
+FOLLOW_MS = 350    # the pan to the next step's node: long enough to see where it goes, short enough to keep up
+
 _STYLE = """
-body { font-family: Helvetica, Arial, sans-serif; margin: 1em; color: #222; }
-h1 { font-size: 1.2em; margin: 0 0 .3em; }
-.help { color: #555; margin: 0 0 .5em; }
-.controls button { font-size: 1em; min-width: 5em; margin-right: .3em; }
-#status { font-weight: bold; margin: .6em 0 .2em; }
-#detail { background: #f6f6f6; padding: .4em .6em; min-height: 1.2em; white-space: pre-wrap; margin: 0 0 .6em; }
-#graph { overflow-x: auto; }  /* the graph at dot's size, readable; wide ones scroll */
+html, body { height: 100%; margin: 0; }
+body { font-family: Helvetica, Arial, sans-serif; color: #222; display: flex; flex-direction: column;
+       padding: 0 1em; box-sizing: border-box; }
+h1 { font-size: 1.2em; margin: .4em 0 .2em; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+     flex: none; }
+.help { color: #555; margin: 0 0 .3em; flex: none; white-space: nowrap; overflow: hidden;
+        text-overflow: ellipsis; }
+.controls { flex: none; }
+.controls button { font-size: 1em; min-width: 4em; margin: 0 .3em .2em 0; }
+/* Every box above the graph has a fixed height, so the graph never moves when their text changes. */
+#status { font-weight: bold; margin: .3em 0 .2em; height: 2.5em; line-height: 1.25em; overflow: hidden;
+          flex: none; }
+#detail { background: #f6f6f6; padding: .3em .6em; margin: 0 0 .4em; height: 7.5em; line-height: 1.25em;
+          overflow: auto; white-space: pre-wrap; flex: none; box-sizing: content-box; }
+#exercise { flex: none; height: 2em; line-height: 2em; margin: 0 0 .4em; overflow: hidden; white-space: nowrap; }
+#exercise input { font-size: 1em; width: 9em; }
+#verdict { margin-left: .6em; }
+#verdict.correct { color: #1a7f37; font-weight: bold; }
+#verdict.wrong { color: #b31d28; font-weight: bold; }
+#graph { flex: 1 1 auto; min-height: 8em; position: relative; overflow: hidden; border: 1px solid #ddd;
+         margin-bottom: .6em; cursor: grab; touch-action: none; user-select: none; }
+#graph.dragging { cursor: grabbing; }
+#graph svg { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
 .edge text { visibility: hidden; }
 .edge.done text { visibility: visible; fill: #999; }
 .edge.active text { visibility: visible; fill: #d62728; font-weight: bold; }
@@ -52,12 +71,14 @@ h1 { font-size: 1.2em; margin: 0 0 .3em; }
 
 # Replays the steps: texts and classes only. data.fields names the record's last fields in order
 # (["data", "grad"] or ["data"]), so a field is found from the end of the node's texts whatever its label is.
+# The view is the SVG's viewBox (x, y and a scale in screen pixels per SVG unit); after every change of step it
+# pans (and zooms in, when the text would be under READABLE_PX) so that the step's node is on screen.
 _SCRIPT = """
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("steps").textContent);
   var steps = data.steps, n = steps.length, current = 0, timer = null;
-  var svg = document.querySelector("#graph svg");
+  var box = document.getElementById("graph"), svg = box.querySelector("svg");
   var nodes = {}, edges = {}, texts = {};
   svg.querySelectorAll("g.node").forEach(function (g) {
     var id = g.querySelector("title").textContent;
@@ -70,17 +91,131 @@ _SCRIPT = """
   });
   var status = document.getElementById("status"), detail = document.getElementById("detail");
   var buttons = {};
-  ["step", "back", "play", "reset"].forEach(function (id) { buttons[id] = document.getElementById(id); });
+  ["step", "back", "play", "reset", "fit", "zoom-in", "zoom-out"].forEach(function (id) {
+    buttons[id] = document.getElementById(id); });
 
+  // ---- the view: pan and zoom ----
+  var full = svg.viewBox.baseVal, W = full.width, H = full.height, X0 = full.x, Y0 = full.y;
+  svg.removeAttribute("width"); svg.removeAttribute("height");
+  svg.setAttribute("preserveAspectRatio", "xMinYMin meet");
+  var view = {x: X0, y: Y0, s: 1}, anim = null;
+  function size() { return {w: Math.max(box.clientWidth, 1), h: Math.max(box.clientHeight, 1)}; }
+  function apply(v) {
+    var c = size();
+    view = v;
+    svg.setAttribute("viewBox", [v.x, v.y, c.w / v.s, c.h / v.s].join(" "));
+  }
+  function settle(v) { if (anim) { cancelAnimationFrame(anim); anim = null; } apply(v); box.dataset.settled = "true"; }
+  function glide(to) {
+    if (anim) { cancelAnimationFrame(anim); anim = null; }
+    var from = view, t0 = null;
+    if (Math.abs(from.x - to.x) < 0.5 && Math.abs(from.y - to.y) < 0.5 && Math.abs(from.s - to.s) < 1e-3) {
+      settle(to); return;
+    }
+    box.dataset.settled = "false";
+    function frame(t) {
+      if (t0 === null) { t0 = t; }
+      var u = Math.min(1, (t - t0) / data.follow_ms), e = u * u * (3 - 2 * u);
+      if (u >= 1) { anim = null; settle(to); return; }
+      apply({x: from.x + (to.x - from.x) * e, y: from.y + (to.y - from.y) * e, s: from.s + (to.s - from.s) * e});
+      anim = requestAnimationFrame(frame);
+    }
+    anim = requestAnimationFrame(frame);
+  }
+  function zoomAt(factor, px, py) {  // keep the graph point under the screen point (px, py) in place
+    var s = Math.min(Math.max(view.s * factor, 0.02), 20);
+    settle({x: view.x + px / view.s - px / s, y: view.y + py / view.s - py / s, s: s});
+  }
+  function fitView() {
+    var c = size(), s = Math.min(c.w / W, c.h / H);
+    return {x: X0 + W / 2 - c.w / s / 2, y: Y0 + H / 2 - c.h / s / 2, s: s};
+  }
+  function bbox(el) {  // el's box in the SVG's user units (the viewBox's)
+    var b = el.getBBox(), m = svg.getScreenCTM().inverse().multiply(el.getScreenCTM());
+    var xs = [b.x * m.a + b.y * m.c + m.e, (b.x + b.width) * m.a + b.y * m.c + m.e,
+              b.x * m.a + (b.y + b.height) * m.c + m.e];
+    var ys = [b.x * m.b + b.y * m.d + m.f, b.x * m.b + (b.y + b.height) * m.d + m.f,
+              (b.x + b.width) * m.b + b.y * m.d + m.f];
+    return {x0: Math.min.apply(null, xs), x1: Math.max.apply(null, xs), y0: Math.min.apply(null, ys),
+            y1: Math.max.apply(null, ys)};
+  }
+  function union(a, b) { return {x0: Math.min(a.x0, b.x0), x1: Math.max(a.x1, b.x1),
+                                  y0: Math.min(a.y0, b.y0), y1: Math.max(a.y1, b.y1)}; }
+  function follow(ids, instant) {  // the view that shows node ids[0] readably, and the others when they fit
+    var g = nodes[ids[0]];
+    if (!g) { return; }
+    var c = size(), margin = 24, target = bbox(g), textH = 0;
+    Array.prototype.forEach.call(texts[ids[0]], function (t) { textH = Math.max(textH, t.getBBox().height); });
+    var s = Math.max(view.s, textH ? data.readable_px * 1.15 / textH : 1);
+    // zoom in no further than needed for the node itself to fit
+    s = Math.min(s, Math.max((c.w - 2 * margin) / (target.x1 - target.x0), data.readable_px * 1.15 / textH),
+                    Math.max((c.h - 2 * margin) / (target.y1 - target.y0), data.readable_px * 1.15 / textH));
+    var want = target;
+    ids.slice(1).forEach(function (id) {
+      if (!nodes[id]) { return; }
+      var u = union(want, bbox(nodes[id]));
+      if ((u.x1 - u.x0) * s <= c.w - 2 * margin && (u.y1 - u.y0) * s <= c.h - 2 * margin) { want = u; }
+    });
+    var x = view.x, y = view.y, vw = c.w / s, vh = c.h / s, m = margin / s;
+    if (s !== view.s) {  // zooming: keep the view's centre, then pan
+      x = view.x + c.w / view.s / 2 - vw / 2; y = view.y + c.h / view.s / 2 - vh / 2;
+    }
+    if (want.x0 - m < x || want.x1 + m > x + vw) { x = (want.x0 + want.x1) / 2 - vw / 2; }
+    if (want.y0 - m < y || want.y1 + m > y + vh) { y = (want.y0 + want.y1) / 2 - vh / 2; }
+    (instant ? settle : glide)({x: x, y: y, s: s});
+  }
+  function focus(instant) {
+    var s = steps[Math.max(current, 1) - 1];
+    follow([s.nodes[0]].concat(current ? s.touched : []), instant);
+  }
+  buttons.fit.addEventListener("click", function () { settle(fitView()); });
+  buttons["zoom-in"].addEventListener("click", function () { var c = size(); zoomAt(1.25, c.w / 2, c.h / 2); });
+  buttons["zoom-out"].addEventListener("click", function () { var c = size(); zoomAt(0.8, c.w / 2, c.h / 2); });
+  box.addEventListener("wheel", function (e) {
+    e.preventDefault();
+    var r = box.getBoundingClientRect(), k = e.deltaMode === 1 ? 40 : 1;
+    zoomAt(Math.exp(-e.deltaY * k * (e.ctrlKey ? 0.01 : 0.002)), e.clientX - r.left, e.clientY - r.top);
+  }, {passive: false});
+  var pointers = {}, pinch = null;
+  box.addEventListener("pointerdown", function (e) {
+    pointers[e.pointerId] = {x: e.clientX, y: e.clientY};
+    box.setPointerCapture(e.pointerId);
+    box.classList.add("dragging");
+  });
+  box.addEventListener("pointermove", function (e) {
+    var p = pointers[e.pointerId];
+    if (!p) { return; }
+    var ids = Object.keys(pointers);
+    if (ids.length === 1) {
+      settle({x: view.x - (e.clientX - p.x) / view.s, y: view.y - (e.clientY - p.y) / view.s, s: view.s});
+    } else if (ids.length === 2) {
+      var q = pointers[ids[0] === String(e.pointerId) ? ids[1] : ids[0]], r = box.getBoundingClientRect();
+      var before = Math.hypot(p.x - q.x, p.y - q.y), after = Math.hypot(e.clientX - q.x, e.clientY - q.y);
+      if (before > 0) { zoomAt(after / before, (e.clientX + q.x) / 2 - r.left, (e.clientY + q.y) / 2 - r.top); }
+    }
+    pointers[e.pointerId] = {x: e.clientX, y: e.clientY};
+  });
+  function release(e) { delete pointers[e.pointerId];
+                        if (!Object.keys(pointers).length) { box.classList.remove("dragging"); } }
+  box.addEventListener("pointerup", release);
+  box.addEventListener("pointercancel", release);
+  window.addEventListener("resize", function () { focus(true); });
+
+  // ---- the steps ----
+  var revealed = {};  // exercise mode: the hidden grads answered so far
   function setField(change) {
     var t = texts[change[0]], offset = data.fields.length - data.fields.indexOf(change[1]);
-    t[t.length - offset].textContent = change[2];
+    var text = change[2];
+    if (data.hidden && data.hidden[change[0]] && !revealed[change[0]] && change[1] === "grad" && text !== "grad") {
+      text = "grad ?";
+    }
+    t[t.length - offset].textContent = text;
   }
   function mark(ids, table, cls) {
     ids.forEach(function (id) { (table === nodes ? [nodes[id]] : edges[id] || []).forEach(function (g) {
-      g.classList.add(cls); }); });
+      if (g) { g.classList.add(cls); } }); });
   }
-  function show(k) {
+  function show(k, instant) {
     current = Math.max(0, Math.min(k, n));
     data.initial.forEach(setField);
     ["current", "done", "touched"].forEach(function (c) {
@@ -98,6 +233,8 @@ _SCRIPT = """
     detail.textContent = current ? steps[current - 1].detail : "";
     buttons.back.disabled = current === 0;
     buttons.step.disabled = current === n;
+    focus(instant);
+    document.dispatchEvent(new CustomEvent("pagestep", {detail: current}));
   }
   function stop() {
     if (timer !== null) { clearInterval(timer); timer = null; }
@@ -114,14 +251,17 @@ _SCRIPT = """
   buttons.reset.addEventListener("click", function () { stop(); show(0); });
   buttons.play.addEventListener("click", play);
   document.addEventListener("keydown", function (e) {
+    if (e.target && e.target.tagName === "INPUT") { return; }
     var keys = {ArrowRight: function () { show(current + 1); }, ArrowLeft: function () { show(current - 1); },
                 Home: function () { show(0); }};
     if (keys[e.key]) { e.preventDefault(); stop(); keys[e.key](); }
   });
-  show(0);
+  window.backwardPage = {show: show, current: function () { return current; }, revealed: revealed,
+                         view: function () { return view; }, steps: n,
+                         node: function () { return steps[Math.max(current, 1) - 1].nodes[0]; }};
+  show(0, true);
 })();
 """
-
 
 def backward_page(root, path, mode="backward", *, title=None, rankdir="LR", params=None, max_nodes=MAX_NODES):
     """Write a page stepping through the backward (or forward) pass of `root`'s graph to `path`; returns `path`.
@@ -156,6 +296,7 @@ def backward_page(root, path, mode="backward", *, title=None, rankdir="LR", para
         raise FileNotFoundError(f"backward_page: cannot write {name!r}: folder {folder!r} does not exist")
 
     order = topological_order(root)
+    check_size(root, order, max_nodes, "backward_page")  # before the trace, the slow part for a big graph
     ids = {v: f"v{i}" for i, v in enumerate(order)}  # draw_dot's node ids
     trace = trace_backward(root)
     if mode == "backward":
@@ -180,7 +321,8 @@ def backward_page(root, path, mode="backward", *, title=None, rankdir="LR", para
         raise RuntimeError(f"backward_page: Graphviz's dot gave no SVG (its output starts {svg[:80]!r}); "
                            f"check that `dot -Tsvg` works")
     svg = svg[svg.index("<svg"):]  # drop the XML declaration and doctype: the SVG is inlined in HTML
-    text = _html(heading, svg, {**page, "interval": PLAY_INTERVAL_MS})
+    text = _html(heading, svg, {**page, "interval": PLAY_INTERVAL_MS, "readable_px": READABLE_PX,
+                                "follow_ms": FOLLOW_MS})
     with open(name, "w", encoding="utf-8") as f:
         f.write(text)
     return path
@@ -196,7 +338,7 @@ def _backward_steps(trace, ids):
         steps.append({
             "status": f"step {k} / {len(trace)}: {s.name} = {s.op}({', '.join(e.name for e in s.edges)}), "
                       f"∂{trace.names[trace.root]}/∂{s.name} = {_number(s.upstream)}",
-            "detail": trace.format_step(s),
+            "detail": trace.format_step(s, significant=4),
             "set": set_,
             "nodes": [ids[s.node], f"{ids[s.node]}_op"],
             "touched": [ids[e.parent] for e in s.edges],
@@ -228,25 +370,38 @@ def _forward_steps(order, names, ids):
                      f"press step (or →) to compute {names[computed[0]]}"}
 
 
-def _html(heading, svg, data):
-    # "</" would end the <script> element early; "<\\/" reads the same to JSON.parse.
-    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+# JSON inside <script>: "<" could open "<!--" or "</script>", which the HTML parser acts on before any script
+# runs; ">" and "&" are escaped too (XHTML readers), and U+2028/9 end a line in older JavaScript.
+_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def script_json(data):
+    """`data` as JSON safe to put inside an HTML ``<script>`` element whatever its strings hold."""
+    text = json.dumps(data, ensure_ascii=False)
+    return "".join(_JSON_ESCAPES.get(c, c) for c in text)
+
+
+def _html(heading, svg, data, exercise=""):
+    payload = script_json(data)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(heading)}</title>
 <style>{_STYLE}</style>
 </head>
 <body>
 <h1>{html.escape(heading)}</h1>
-<p class="help">Made by micrograd_lite's viz.backward_page. Keys: → step, ← back, Home reset.</p>
+<p class="help">Made by micrograd_lite's viz.backward_page. Keys: → step, ← back, Home reset. Drag to pan; wheel,
+pinch or + / − to zoom; fit shows the whole graph.</p>
 <div class="controls">
 <button id="step" type="button">step</button><button id="back" type="button">back</button><button id="play" type="button">play</button><button id="reset" type="button">reset</button>
+<button id="zoom-in" type="button" title="zoom in">+</button><button id="zoom-out" type="button" title="zoom out">−</button><button id="fit" type="button" title="fit the whole graph in the window">fit</button>
 </div>
 <p id="status" role="status" aria-live="polite"></p>
 <pre id="detail"></pre>
-<div id="graph">
+{exercise}<div id="graph" data-settled="false">
 {svg}
 </div>
 <script type="application/json" id="steps">{payload}</script>
