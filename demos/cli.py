@@ -58,9 +58,18 @@ def graph_path(text):
 
 def page_path(text):
     """argparse type of ``--page PATH``: the path, '.html' appended when it has no suffix. Rejects a suffix
-    other than .html or .htm and a folder that does not exist."""
-    return _output_path(text, (".html", ".htm"), ".html", "backward.html",
+    other than .html or .htm, a folder that does not exist, and a machine without what the page needs (the
+    graphviz package, Graphviz's ``dot`` program), saying how to install it, before any work is done."""
+    path = _output_path(text, (".html", ".htm"), ".html", "backward.html",
                         "the page is HTML; give a name ending in .html")
+    try:
+        import viz  # needs the graphviz package (the `viz` extra); the rest of the demo does not
+    except ImportError as exc:
+        raise argparse.ArgumentTypeError(f"the page needs {exc}") from None
+    if shutil.which("dot") is None:
+        raise argparse.ArgumentTypeError(f"the page needs Graphviz's `dot` program, not found on PATH: "
+                                         f"{viz.INSTALL_HINT}")
+    return path
 
 
 def png_path(text):
@@ -69,22 +78,26 @@ def png_path(text):
     return _output_path(text, (".png",), None, "picture.png", "the picture is a PNG; give a name ending in .png")
 
 
-def write_page(root, path, params=None):
-    """``--page``: write `viz.backward_page` of `root` (a Value) to `path`, `params` (Values) filled blue.
-    Returns a line saying where and how to use it, or why nothing was written (no graphviz package, no
-    `dot` program, an unwritable path); the page is optional, so nothing is raised."""
+def write_page(root, path, params=None, exercise=False):
+    """``--page``: write `viz.backward_page` of `root` (a Value) to `path`, `params` (Values) filled blue,
+    `exercise` as `backward_page`. Returns ``(ok, line)``: whether the page was written, and a line saying
+    where and how to use it or why nothing was written (no graphviz package, no ``dot`` program, an
+    unwritable path). The demo prints the line and, when not ok, exits non-zero."""
     try:
         import viz  # needs the graphviz package (the `viz` extra); the rest of the demo does not
     except ImportError as exc:
-        return f"Page not written: {exc}"
+        return False, f"Page not written: {exc}"
     try:
-        viz.backward_page(root, path, params=params)
+        viz.backward_page(root, path, params=params, exercise=exercise)
     except viz.GraphvizNotFoundError as exc:
-        return f"Page not written: {exc}"
+        return False, f"Page not written: {exc}"
     except OSError as exc:
-        return f"Page not written: {path}: {exc.strerror}"
-    return (f"Page: wrote {path}; open it in a browser (no server needed) and press step (or →) to run "
-            f"backward() one closure at a time")
+        return False, f"Page not written: {path}: {exc.strerror}"
+    if exercise:
+        return True, (f"Page: wrote {path}; open it in a browser (no server needed): before each step of "
+                      f"backward() it asks for the gradient the step reveals")
+    return True, (f"Page: wrote {path}; open it in a browser (no server needed) and press step (or →) to run "
+                  f"backward() one closure at a time")
 
 
 def table(rows, headers, width=None):

@@ -255,6 +255,8 @@ def main(argv=None):
                     help="print the backward pass step by step (explain.trace_backward) and stop")
     ap.add_argument("--page", type=page_path, metavar="PATH",
                     help="only write a web page (.html) stepping through backward() at the initial weights")
+    ap.add_argument("--exercise", action="store_true",
+                    help="with --page: the page asks for each step's gradient before showing it")
     ap.add_argument("--code", action="store_true",
                     help="only print the forward and backward pass as Python, one line per chain-rule term")
     ap.add_argument("--hessian", action="store_true",
@@ -264,10 +266,13 @@ def main(argv=None):
         print("backward() on the notes' network, closure by closure (∂E_total/∂node += upstream × local):")
         print(backward_trace())
         return 0
+    if args.exercise and not args.page:
+        ap.error("--exercise goes with --page PATH (it makes the page an exercise)")
     if args.page:
         p = make_params()
-        print(write_page(forward(p)["E_total"], args.page, params=p.values()))
-        return 0
+        ok, line = write_page(forward(p)["E_total"], args.page, params=p.values(), exercise=args.exercise)
+        print(wrap(line, terminal_width(), "  "), file=sys.stdout if ok else sys.stderr)
+        return 0 if ok else 1
     if args.code or args.hessian:
         return print_code_or_hessian(args.code, args.hessian)
     if args.steps < 1:

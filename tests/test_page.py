@@ -338,3 +338,125 @@ def test_a_dot_that_gives_no_svg_is_named(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="^backward_page: Graphviz's dot gave no SVG"):
         viz.backward_page(Value(1.0) * 2, tmp_path / "p.html")
     assert not (tmp_path / "p.html").exists()
+
+
+# ---- the exercise --------------------------------------------------------------------------------------------
+@pytest.fixture
+def exercise_page(tmp_path):
+    p = mazur.make_params()
+    root = mazur.forward(p)["E_total"]
+    return viz.backward_page(root, tmp_path / "ex.html", params=p.values(), exercise=True), root, p
+
+
+def answer(tab, text, enter=True):
+    tab.fill("#answer", text)
+    if enter:
+        tab.press("#answer", "Enter")
+    else:
+        tab.click("#submit")
+    return tab.text_content("#verdict")
+
+
+def test_exercise_accepts_each_right_answer_at_4_digits_then_asks_for_the_parameters(open_page, exercise_page):
+    path, root, p = exercise_page
+    trace = trace_backward(root)
+    tab, problems = open_page(path, 1024, 768)
+    for k, s in enumerate(trace, 1):
+        name = s.name if s.node.label is not None else f"({s.name})"
+        assert tab.text_content("#question") == f"∂E_total/∂{name} = ?"
+        assert tab.text_content("#status").startswith(f"step {k - 1} / ")  # asked before it is shown
+        assert answer(tab, _number(s.upstream), enter=k % 2 == 0).startswith("correct")
+        assert tab.text_content("#status").startswith(f"step {k} / ")
+        w = where(tab)
+        assert w["current"] and w["text"] >= viz.page.READABLE_PX
+    assert node_texts(tab)["w5"][-1] == "grad ?"  # the parameters' grads wait for their questions
+    for name, v in p.items():
+        assert tab.text_content("#question") == f"∂E_total/∂{name} = ?"
+        assert not answer(tab, "12345").startswith("correct")
+        assert answer(tab, _number(trace.grads[v])).startswith("correct")
+        assert node_texts(tab)[name][-1] == f"grad {_number(trace.grads[v])}"
+    assert tab.text_content("#question").startswith("all answered")
+    assert tab.is_disabled("#answer")
+    text = path.read_text(encoding="utf-8")
+    assert "∂E_total/∂0.5" not in text and "∂E_total/∂2 " not in text  # constants are never asked about
+    assert problems == []
+
+
+def test_exercise_names_a_sign_slip_and_reveal_moves_on(open_page, exercise_page):
+    path, root, _ = exercise_page
+    trace = trace_backward(root)
+    tab, problems = open_page(path)
+    for _ in range(9):  # to ∂E_total/∂out_o1 = 0.7414
+        tab.click("#reveal")
+    assert tab.text_content("#question") == "∂E_total/∂out_o1 = ?"
+    verdict = answer(tab, "-0.7414")
+    assert verdict.startswith("wrong (sign): ") and "opposite sign" in verdict
+    assert tab.eval_on_selector("#verdict", "e => e.className") == "wrong"
+    assert tab.text_content("#status").startswith("step 9 / ")  # a wrong answer does not move on
+    assert answer(tab, "0.74").startswith("wrong")  # right only to 2 digits: 4 are asked for
+    assert answer(tab, "abc").startswith("not a number")
+    assert answer(tab, "0.741365").startswith("correct")  # more digits are fine
+    assert tab.text_content("#status").startswith("step 10 / ")
+    tab.click("#reveal")
+    assert tab.text_content("#verdict") == f"revealed: ∂E_total/∂net_o1 = {_number(trace.steps[10].upstream)}"
+    assert problems == []
+
+
+def test_exercise_in_forward_mode_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="exercise=True asks for the backward pass"):
+        viz.backward_page(Value(1.0, label="x") * 2, tmp_path / "p.html", mode="forward", exercise=True)
+
+
+def test_demos_write_exercise_pages(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert mazur.main(["--page", "ex", "--exercise"]) == 0
+    assert "asks for the gradient the step reveals" in " ".join(capsys.readouterr().out.split())
+    assert 'id="question"' in (tmp_path / "ex.html").read_text(encoding="utf-8")
+    assert truth_table.main(["--no-graph", "--page", "tt.html", "--exercise", "--steps", "300"]) in (0, 1)
+    assert 'id="question"' in (tmp_path / "tt.html").read_text(encoding="utf-8")
+
+
+# ---- labels of any content, and refusals ---------------------------------------------------------------------
+@pytest.mark.parametrize("label", ["<!--<script>", "</script><script>alert(1)</script>", "a\x00b", "\"q\" 'r'",
+                                   "x\u2028y", "&amp; <b>"], ids=["comment-script", "end-script", "nul",
+                                                                   "quotes", "u2028", "entity"])
+def test_labels_of_any_content_leave_the_page_working(open_page, tmp_path, label):
+    x = Value(2.0, label=label)
+    y = (x * Value(3.0, label="w")).tanh()
+    y.label = label + "!"
+    path = viz.backward_page(y, tmp_path / "p.html", title=label, exercise=True)
+    tab, problems = open_page(path)
+    tab.click("#step")
+    tab.click("#step")
+    assert tab.text_content("#status").startswith("step 2 / 2")
+    shown = label.replace("\x00", "\u2400")
+    assert shown in tab.text_content("#graph")
+    assert tab.text_content("h1") == shown
+    assert problems == []
+
+
+def test_a_too_large_graph_is_refused_before_the_trace(tmp_path, monkeypatch):
+    import micrograd_lite.explain as explain
+    x = Value(1.0)
+    for _ in range(300):
+        x = x * 1.01
+    monkeypatch.setattr(viz.page, "trace_backward", lambda root: pytest.fail("traced a graph too large to draw"))
+    with pytest.raises(viz.GraphTooLargeError, match="^backward_page: the graph of .* more than max_nodes=400"):
+        viz.backward_page(x, tmp_path / "p.html")
+    assert explain.trace_backward  # the real one is untouched
+
+
+def test_demo_page_without_graphviz_exits_non_zero_with_the_hint(tmp_path, monkeypatch, option_error):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    message = option_error(mazur, ["--page", "net.html"])
+    assert "argument --page: the page needs Graphviz's `dot` program" in message and "apt-get install graphviz" \
+        in message
+    assert not (tmp_path / "net.html").exists()
+
+
+def test_write_page_reports_a_failure(tmp_path, monkeypatch):
+    from demos.cli import write_page
+    monkeypatch.setenv("PATH", str(tmp_path))
+    ok, line = write_page(Value(1.0, label="x") * 2, str(tmp_path / "p.html"))
+    assert not ok and line.startswith("Page not written: backward_page: Graphviz's `dot` program was not found")

@@ -41,6 +41,7 @@ _RECORD_SPECIAL["\n"] = "\\n"
 # control picture (NUL as ␀, U+2400), so any label draws.
 _RECORD_SPECIAL.update({chr(c): chr(0x2400 + c) for c in range(32) if chr(c) not in "\n"})
 _RECORD_SPECIAL["\x7f"] = "\u2421"
+_RECORD_SPECIAL["&"] = "&amp;"  # dot reads HTML entities in labels: a label "&amp;" is drawn as written
 
 
 class GraphTooLargeError(ValueError):

@@ -18,10 +18,11 @@ node; ``#detail`` prints the step in the notes' notation (`BackwardTrace.format_
 
 import html
 import json
+import math
 import os
 
 from micrograd_lite import Value, topological_order
-from micrograd_lite.explain import trace_backward
+from micrograd_lite.explain import _denominator, trace_backward
 
 from .graph import MAX_NODES, _number, check_size, draw_dot
 from .render import pipe
@@ -49,9 +50,9 @@ h1 { font-size: 1.2em; margin: .4em 0 .2em; white-space: nowrap; overflow: hidde
           flex: none; }
 #detail { background: #f6f6f6; padding: .3em .6em; margin: 0 0 .4em; height: 7.5em; line-height: 1.25em;
           overflow: auto; white-space: pre-wrap; flex: none; box-sizing: content-box; }
-#exercise { flex: none; height: 2em; line-height: 2em; margin: 0 0 .4em; overflow: hidden; white-space: nowrap; }
+#exercise { flex: none; height: 3.6em; margin: 0 0 .4em; overflow: hidden; white-space: nowrap; }
+#verdict { height: 1.4em; line-height: 1.4em; margin-top: .2em; overflow: hidden; text-overflow: ellipsis; }
 #exercise input { font-size: 1em; width: 9em; }
-#verdict { margin-left: .6em; }
 #verdict.correct { color: #1a7f37; font-weight: bold; }
 #verdict.wrong { color: #b31d28; font-weight: bold; }
 #graph { flex: 1 1 auto; min-height: 8em; position: relative; overflow: hidden; border: 1px solid #ddd;
@@ -256,14 +257,15 @@ _SCRIPT = """
                 Home: function () { show(0); }};
     if (keys[e.key]) { e.preventDefault(); stop(); keys[e.key](); }
   });
-  window.backwardPage = {show: show, current: function () { return current; }, revealed: revealed,
+  window.backwardPage = {show: show, follow: function (id) { follow([id]); }, current: function () { return current; }, revealed: revealed,
                          view: function () { return view; }, steps: n,
                          node: function () { return steps[Math.max(current, 1) - 1].nodes[0]; }};
   show(0, true);
 })();
 """
 
-def backward_page(root, path, mode="backward", *, title=None, rankdir="LR", params=None, max_nodes=MAX_NODES):
+def backward_page(root, path, mode="backward", *, title=None, rankdir="LR", params=None, max_nodes=MAX_NODES,
+                  exercise=False):
     """Write a page stepping through the backward (or forward) pass of `root`'s graph to `path`; returns `path`.
 
     `root`: a `Value` computed from others (usually a loss); `path`: str or path-like, the HTML file to write
@@ -272,12 +274,23 @@ def backward_page(root, path, mode="backward", *, title=None, rankdir="LR", para
     per computed Value in topological order; the page starts with only the leaves' data). `title`: the page's
     heading (default: what it shows and the root's name). `rankdir`, `params`, `max_nodes`: as `draw_dot`.
 
+    `exercise=True` (backward mode): before each step the page asks for the gradient that step reveals
+    (``#question`` reads ``∂E_total/∂out_o1 = ?``); the learner types a number into ``#answer`` and presses
+    ``#submit`` (or Enter). ``#verdict`` says ``correct`` (the answer agrees with the engine's gradient to 4
+    significant digits: ``0.7414`` for 0.741365; more digits are fine) and the step is shown, or ``wrong``,
+    naming the slip of `micrograd_lite.explain.check`'s catalogue that reproduces the number (to 4
+    significant digits), if one does, with its sentence: e.g. ``sign: the opposite sign``. ``#reveal`` shows
+    the step without an answer. After the last step it asks the same way for each parameter's gradient
+    (`params`, else the labelled leaves), whose grads stay ``grad ?`` until answered. Every value and slip is
+    computed here, when the page is written: the page needs no server. Constants are never asked about.
+
     The page reads the graph's current ``data``; the graph's grads are left as they were (the backward steps
     start from zero as after ``zero_grad()``, so the page's last step shows what one ``root.backward()`` on
     zeroed grads gives, whatever ``grad`` holds now). Numbers in the graph have 4 significant digits, in
     ``#detail`` 6 decimals.
 
-    Raises TypeError when `root` is not a Value, ValueError for an unknown `mode` or a `root` with no parents
+    Raises TypeError when `root` is not a Value, ValueError for an unknown `mode`, `exercise` in forward mode,
+    or a `root` with no parents
     (a leaf: there is nothing to step through), FileNotFoundError when the folder of `path` does not exist,
     whatever `draw_dot` raises (`GraphTooLargeError` past `max_nodes` Values), `viz.GraphvizNotFoundError`
     when ``dot`` is missing, and RuntimeError when it gives no SVG. The file is written only once everything
@@ -287,6 +300,8 @@ def backward_page(root, path, mode="backward", *, title=None, rankdir="LR", para
         raise TypeError(f"backward_page: root must be a Value, got {type(root).__name__} {root!r}")
     if mode not in MODES:
         raise ValueError(f"backward_page: mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
+    if exercise and mode != "backward":
+        raise ValueError("backward_page: exercise=True asks for the backward pass's gradients; use mode='backward'")
     if not root.parents:
         raise ValueError(f"backward_page: root {root!r} is a leaf (it has no parents): there is no pass to step "
                          f"through; pass a Value computed from others, such as a loss")
@@ -300,9 +315,11 @@ def backward_page(root, path, mode="backward", *, title=None, rankdir="LR", para
     ids = {v: f"v{i}" for i, v in enumerate(order)}  # draw_dot's node ids
     trace = trace_backward(root)
     if mode == "backward":
-        page = _backward_steps(trace, ids)
+        parameters = set(_values(params)) if params is not None else set()
+        graded = {v for v in order if v.parents or v.label is not None or v in parameters}  # not constants
+        page = _backward_steps(trace, ids, graded)
         labels = {(e.parent, s.node): f"{_number(s.upstream)} × {_number(e.local)} = {_number(e.contribution)}"
-                  for s in trace for e in s.edges}
+                  for s in trace for e in s.edges if e.parent in graded}
         saved = [v.grad for v in order]
         try:  # lay the records out with the final grads in them, so the numbers the steps write in fit
             for v in order:
@@ -321,33 +338,75 @@ def backward_page(root, path, mode="backward", *, title=None, rankdir="LR", para
         raise RuntimeError(f"backward_page: Graphviz's dot gave no SVG (its output starts {svg[:80]!r}); "
                            f"check that `dot -Tsvg` works")
     svg = svg[svg.index("<svg"):]  # drop the XML declaration and doctype: the SVG is inlined in HTML
-    text = _html(heading, svg, {**page, "interval": PLAY_INTERVAL_MS, "readable_px": READABLE_PX,
-                                "follow_ms": FOLLOW_MS})
+    data = {**page, "interval": PLAY_INTERVAL_MS, "readable_px": READABLE_PX, "follow_ms": FOLLOW_MS}
+    if exercise:
+        data.update(_exercise(trace, ids, params))
+        heading = title or f"backward() from {trace.names[root]}: predict each gradient, then check"
+    text = _html(heading, svg, data, _EXERCISE_HTML if exercise else "",
+                 _EXERCISE_SCRIPT if exercise else "")
     with open(name, "w", encoding="utf-8") as f:
         f.write(text)
     return path
 
 
-def _backward_steps(trace, ids):
+def _backward_steps(trace, ids, graded):
     """The page's data for backward mode: each step sets the node's grad to its upstream gradient and each
-    parent's grad to its running value."""
+    parent's grad to its running value; `graded`: the Values whose record shows a grad (constants do not)."""
     steps = []
     for k, s in enumerate(trace.steps, 1):
         set_ = [[ids[s.node], "grad", f"grad {_number(s.upstream)}"]]
-        set_ += [[ids[e.parent], "grad", f"grad {_number(e.running)}"] for e in s.edges]
+        set_ += [[ids[e.parent], "grad", f"grad {_number(e.running)}"] for e in s.edges if e.parent in graded]
         steps.append({
             "status": f"step {k} / {len(trace)}: {s.name} = {s.op}({', '.join(e.name for e in s.edges)}), "
                       f"∂{trace.names[trace.root]}/∂{s.name} = {_number(s.upstream)}",
             "detail": trace.format_step(s, significant=4),
             "set": set_,
             "nodes": [ids[s.node], f"{ids[s.node]}_op"],
-            "touched": [ids[e.parent] for e in s.edges],
+            "touched": [ids[e.parent] for e in s.edges if e.parent in graded],
             "edges": [f"{ids[e.parent]}->{ids[s.node]}_op" for e in s.edges] + [f"{ids[s.node]}_op->{ids[s.node]}"],
         })
     return {"fields": ["data", "grad"], "steps": steps,
-            "initial": [[ids[v], "grad", "grad"] for v in trace.names],
+            "initial": [[ids[v], "grad", "grad"] for v in trace.names if v in graded],
             "start": f"step 0 / {len(steps)}: grads empty; press step (or →) to run the first closure, "
                      f"{trace.steps[0].name}'s"}
+
+
+def _exercise(trace, ids, params):
+    """The exercise's data: a question per step (the gradient it reveals), then one per parameter, each with
+    the engine's value and the slips of `check`'s catalogue that give another number; "hidden": the parameters,
+    whose grads the page hides until they are answered."""
+    from micrograd_lite import slips  # the catalogue lives there; explain.check is its public face
+
+    root, names = trace.root, trace.names
+    graph = set(trace.names)
+    if params is None:
+        leaves = [v for v in trace.names if not v.parents and v.label is not None]
+    else:
+        leaves = list(dict.fromkeys(v for v in _values(params) if v in graph and not v.parents))
+    context = slips._Context(root, None, leaves)
+
+    def question(node, value):
+        causes, seen = [], set()
+        for kind, sentence, slip in slips._candidates(context, slips._Claim("grad", root, node), value):
+            if (not isinstance(slip, float) or not math.isfinite(slip) or _number(slip) == _number(value)
+                    or (kind, sentence) in seen):
+                continue
+            seen.add((kind, sentence))
+            causes.append([kind, sentence, slip])
+        causes.sort(key=lambda c: slips.KINDS.index(c[0]))
+        return {"name": f"∂{names[root]}/∂{_denominator(node, names[node])}", "value": value,
+                "shown": _number(value), "slips": causes, "node": ids[node]}
+
+    return {"questions": [question(s.node, s.upstream) for s in trace.steps],
+            "final": [question(v, trace.grads[v]) for v in leaves],
+            "hidden": {ids[v]: True for v in leaves}}
+
+
+def _values(params):
+    from micrograd_lite import Module
+
+    return params.parameters() if isinstance(params, Module) else [params] if isinstance(params, Value) \
+        else list(params)
 
 
 def _forward_steps(order, names, ids):
@@ -370,6 +429,86 @@ def _forward_steps(order, names, ids):
                      f"press step (or →) to compute {names[computed[0]]}"}
 
 
+_EXERCISE_HTML = """<div id="exercise">
+<label for="answer" id="question"></label> <input id="answer" type="text" inputmode="decimal" autocomplete="off"
+spellcheck="false"> <button id="submit" type="button">check</button><button id="reveal" type="button">reveal</button>
+<div id="verdict" role="status" aria-live="polite"></div>
+</div>
+"""
+
+# The exercise: asks for the gradient the next step reveals, then for each parameter's. An answer is right when
+# it is the engine's value to 4 significant digits (half a unit of the 4th digit, as the picture prints it); a
+# wrong one is matched the same way against the slips computed in Python.
+_EXERCISE_SCRIPT = """
+(function () {
+  "use strict";
+  var page = window.backwardPage, data = JSON.parse(document.getElementById("steps").textContent);
+  var question = document.getElementById("question"), answer = document.getElementById("answer");
+  var verdict = document.getElementById("verdict"), submit = document.getElementById("submit");
+  var reveal = document.getElementById("reveal");
+  function parse(text) {
+    var t = text.trim().replace(/\u2212/g, "-").replace(/,/g, ".");
+    return /^[+-]?(\\d+\\.?\\d*|\\.\\d+)(e[+-]?\\d+)?$/i.test(t) ? parseFloat(t) : null;
+  }
+  function agrees(a, v) {  // a is v to 4 significant digits
+    if (v === 0) { return Math.abs(a) < 1e-12; }
+    var unit = Math.pow(10, Math.floor(Math.log10(Math.abs(v))) - 3);
+    return Math.abs(a - v) <= 0.5 * unit * (1 + 1e-9);
+  }
+  function asked() {  // the open question, or null when every one is answered
+    var k = page.current();
+    if (k < data.questions.length) { return data.questions[k]; }
+    for (var i = 0; i < data.final.length; i++) {
+      if (!page.revealed[data.final[i].node]) { return data.final[i]; }
+    }
+    return null;
+  }
+  function ask() {
+    var q = asked();
+    question.textContent = q ? q.name + " = ?" : "all answered: every gradient is on the page";
+    if (q && page.current() === data.questions.length) { page.follow(q.node); }
+    answer.disabled = submit.disabled = reveal.disabled = !q;
+  }
+  function advance(q) {
+    if (page.current() < data.questions.length) { page.show(page.current() + 1); }
+    else { page.revealed[q.node] = true; page.show(page.current()); }
+    answer.value = "";
+    ask();
+  }
+  function check() {
+    var q = asked();
+    if (!q) { return; }
+    var a = parse(answer.value);
+    if (a === null) {
+      verdict.className = "";
+      verdict.textContent = "not a number: write it as 0.7414, -1.5e-3 or 1";
+      return;
+    }
+    if (agrees(a, q.value)) {
+      verdict.className = "correct";
+      verdict.textContent = "correct: " + q.name + " = " + answer.value.trim();
+      advance(q);
+      return;
+    }
+    var slip = q.slips.filter(function (s) { return agrees(a, s[2]); })[0];
+    verdict.className = "wrong";
+    verdict.textContent = "wrong" + (slip ? " (" + slip[0] + "): " + slip[1] : ": no common slip gives it; try again or reveal");
+    verdict.title = verdict.textContent;
+  }
+  submit.addEventListener("click", check);
+  answer.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); check(); } });
+  reveal.addEventListener("click", function () {
+    var q = asked();
+    if (!q) { return; }
+    verdict.className = "";
+    verdict.textContent = "revealed: " + q.name + " = " + q.shown;
+    advance(q);
+  });
+  document.addEventListener("pagestep", ask);
+  ask();
+})();
+"""
+
 # JSON inside <script>: "<" could open "<!--" or "</script>", which the HTML parser acts on before any script
 # runs; ">" and "&" are escaped too (XHTML readers), and U+2028/9 end a line in older JavaScript.
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -381,8 +520,9 @@ def script_json(data):
     return "".join(_JSON_ESCAPES.get(c, c) for c in text)
 
 
-def _html(heading, svg, data, exercise=""):
+def _html(heading, svg, data, exercise="", exercise_script=""):
     payload = script_json(data)
+    heading = "".join(chr(0x2400 + ord(c)) if ord(c) < 32 else c for c in str(heading))  # NUL: shown as ␀
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -406,6 +546,7 @@ pinch or + / − to zoom; fit shows the whole graph.</p>
 </div>
 <script type="application/json" id="steps">{payload}</script>
 <script>{_SCRIPT}</script>
+{f"<script>{exercise_script}</script>" if exercise_script else ""}
 </body>
 </html>
 """
