@@ -114,3 +114,43 @@ def table(rows, headers, width=None):
         lines.append(row[0])
         lines += [wrap(f"  {h}: {cell}", width, "    ") for h, cell in zip(headers[1:], row[1:]) if cell != ""]
     return "\n".join(lines)
+
+
+def column_blocks(rows, headers, width=None):
+    """A matrix-like table too wide for `width` columns, cut into blocks of columns, each under its headers
+    and each repeating the first column (the row names), blocks separated by a blank line; one block when it
+    fits or `width` is None. `rows`: lists of str; `headers`: one per column."""
+    from tabulate import tabulate  # the demos extra
+
+    whole = tabulate(rows, headers=headers, disable_numparse=True)
+    if width is None or max(len(line) for line in whole.splitlines()) <= width:
+        return whole
+    blocks, start, n = [], 1, len(headers)
+    while start < n:
+        end = start + 1
+        while end < n:  # as many columns as fit, at least one
+            cut = tabulate([r[:1] + r[start:end + 1] for r in rows], headers=headers[:1] + headers[start:end + 1],
+                           disable_numparse=True)
+            if max(len(line) for line in cut.splitlines()) > width:
+                break
+            end += 1
+        blocks.append(tabulate([r[:1] + r[start:end] for r in rows], headers=headers[:1] + headers[start:end],
+                               disable_numparse=True))
+        start = end
+    return "\n\n".join(blocks)
+
+
+def wrap_code(source, width=None):
+    """Python `source` with each comment line (``# ...``) longer than `width` wrapped onto more comment lines;
+    statements are left whole (a wrapped statement would not run)."""
+    if width is None:
+        return source
+    out = []
+    for line in source.split("\n"):
+        if len(line) > width and line.lstrip().startswith("#"):
+            lead = line[:len(line) - len(line.lstrip())] + "# "
+            out += textwrap.wrap(line.lstrip()[1:].strip(), width, initial_indent=lead, subsequent_indent=lead,
+                                 break_long_words=False, break_on_hyphens=False)
+        else:
+            out.append(line)
+    return "\n".join(out)

@@ -472,7 +472,7 @@ def main(argv=None):
         text, _ = explain(net, context, args.op, args.lr, args.decimals, width)
         print("=== BEFORE TRAINING ===\n" + text + "\n")
         if args.weights == "notes" and context == NOTES_CONTEXT:
-            print(notes_differences() + "\n")
+            print(wrap(notes_differences(), width, "      ") + "\n")
 
     history = []
     marks = {0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000}

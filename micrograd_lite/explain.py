@@ -426,7 +426,8 @@ class BackwardTrace:
 
     def format(self, decimals=6, width=None):
         """One block per step (`format_step`), numbered from 1; `width` as `format_step`."""
-        return "\n".join(f"{i}. {self.format_step(s, decimals, width)}" for i, s in enumerate(self.steps, 1))
+        return "\n".join(f"{i}. {self.format_step(s, decimals, width and width - len(str(i)) - 2)}"
+                         for i, s in enumerate(self.steps, 1))
 
     def format_step(self, step, decimals=6, width=None, significant=None):
         """One step (a `TraceStep` of this trace) as a str: the node, its op and upstream gradient, then one line
@@ -440,7 +441,8 @@ class BackwardTrace:
         r, s = self.names[self.root], step
         d = lambda node: _denominator(node, self.names[node])
         parents = ", ".join(e.name for e in s.edges)
-        lines = [f"{s.name} = {s.op}({parents}):  ∂{r}/∂{d(s.node)} = {num(s.upstream)}"]
+        lines = _wrap([("", f"{s.name} = {s.op}({parents}):"), ("  ", f"∂{r}/∂{d(s.node)} = {num(s.upstream)}")],
+                      width, "", "     ")
         for e in s.edges:
             if e.parent.label is None and not e.parent.parents:
                 continue
@@ -471,7 +473,7 @@ def _wrap(parts, width, indent, more):
             line += sep + text
         else:
             lines.append(line)
-            line = more + sep.lstrip() + " " + text
+            line = more + (sep.strip() + " " if sep.strip() else "") + text
     return lines + [line]
 
 
