@@ -84,7 +84,10 @@ def test_mazur_page_steps_to_backwards_grads_and_back(open_page, mazur_page):
     assert texts["w1"] == ["w1", "data 0.15", "grad 0.0004386"]
     root.backward()  # every grad on the page is backward()'s
     for i, v in enumerate(topological_order(root)):
-        assert texts[f"v{i}"][-1] == f"grad {_number(v.grad)}", (i, v)
+        if v.parents or v.label is not None:
+            assert texts[f"v{i}"][-1] == f"grad {_number(v.grad)}", (i, v)
+        else:  # a constant: its number, no grad to show
+            assert texts[f"v{i}"] == [f"data {_number(v.data)}"], (i, v)
     # the last step's edges: upstream × local = contribution, into net_h1's dot
     assert "0.008771 × 0.05 = 0.0004386" in visible_edge_labels(tab, "active")
 
@@ -460,3 +463,11 @@ def test_write_page_reports_a_failure(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     ok, line = write_page(Value(1.0, label="x") * 2, str(tmp_path / "p.html"))
     assert not ok and line.startswith("Page not written: backward_page: Graphviz's `dot` program was not found")
+
+
+def test_params_may_be_a_generator(tmp_path):
+    p = mazur.make_params()
+    root = mazur.forward(p)["E_total"]
+    text = viz.backward_page(root, tmp_path / "g.html", params=(v for v in p.values()), exercise=True).read_text(
+        encoding="utf-8")
+    assert "#c6dbef" in text and "∂E_total/∂w5" in text  # parameters filled blue, and asked about

@@ -310,12 +310,14 @@ def backward_page(root, path, mode="backward", *, title=None, rankdir="LR", para
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"backward_page: cannot write {name!r}: folder {folder!r} does not exist")
 
+    if params is not None:
+        params = _values(params)  # once: a generator would be spent before draw_dot sees it
     order = topological_order(root)
     check_size(root, order, max_nodes, "backward_page")  # before the trace, the slow part for a big graph
     ids = {v: f"v{i}" for i, v in enumerate(order)}  # draw_dot's node ids
     trace = trace_backward(root)
     if mode == "backward":
-        parameters = set(_values(params)) if params is not None else set()
+        parameters = set(params) if params is not None else set()
         graded = {v for v in order if v.parents or v.label is not None or v in parameters}  # not constants
         page = _backward_steps(trace, ids, graded)
         labels = {(e.parent, s.node): f"{_number(s.upstream)} × {_number(e.local)} = {_number(e.contribution)}"
@@ -382,7 +384,7 @@ def _exercise(trace, ids, params):
     if params is None:
         leaves = [v for v in trace.names if not v.parents and v.label is not None]
     else:
-        leaves = list(dict.fromkeys(v for v in _values(params) if v in graph and not v.parents))
+        leaves = list(dict.fromkeys(v for v in params if v in graph and not v.parents))
     context = slips._Context(root, None, leaves)
 
     def question(node, value):
@@ -403,10 +405,18 @@ def _exercise(trace, ids, params):
 
 
 def _values(params):
+    """`params` (a Module, a Value or an iterable of them) as a list; draw_dot checks the items."""
     from micrograd_lite import Module
 
-    return params.parameters() if isinstance(params, Module) else [params] if isinstance(params, Value) \
-        else list(params)
+    if isinstance(params, Module):
+        return params.parameters()
+    if isinstance(params, Value):
+        return [params]
+    try:
+        return list(params)
+    except TypeError:
+        raise TypeError(f"backward_page: params must be a Value, a Module or an iterable of Values, "
+                        f"got {type(params).__name__} {params!r}") from None
 
 
 def _forward_steps(order, names, ids):
