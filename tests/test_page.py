@@ -471,3 +471,29 @@ def test_params_may_be_a_generator(tmp_path):
     text = viz.backward_page(root, tmp_path / "g.html", params=(v for v in p.values()), exercise=True).read_text(
         encoding="utf-8")
     assert "#c6dbef" in text and "∂E_total/∂w5" in text  # parameters filled blue, and asked about
+
+
+def test_a_pinch_zooms_about_the_fingers(open_page, mazur_page):
+    tab, problems = open_page(mazur_page[0], 1024, 768)
+    where(tab)
+    s0 = tab.evaluate("window.backwardPage.view().s")
+    # two pointers moving apart, as a touch screen reports a pinch (Pointer Events)
+    tab.evaluate("""() => {
+      const box = document.getElementById("graph"), r = box.getBoundingClientRect();
+      const x = r.left + r.width / 2, y = r.top + r.height / 2;
+      const fire = (type, id, dx) => box.dispatchEvent(new PointerEvent(type, {pointerId: id, clientX: x + dx,
+                                                       clientY: y, bubbles: true, pointerType: "touch"}));
+      fire("pointerdown", 11, -50); fire("pointerdown", 12, 50);
+      fire("pointermove", 12, 100);  // the distance 100 -> 150: zoom by 1.5
+      fire("pointerup", 11, -50); fire("pointerup", 12, 100);
+    }""")
+    assert tab.evaluate("window.backwardPage.view().s") == pytest.approx(1.5 * s0)
+    assert problems == []
+
+
+def test_an_unlabelled_parameter_is_asked_about_as_a_parameter_not_a_number(tmp_path):
+    w = Value(0.3)  # as an MLP's weights are: no label
+    y = (w * Value(2.0, label="x")).tanh()
+    y.label = "y"
+    text = viz.backward_page(y, tmp_path / "p.html", params=[w], exercise=True).read_text(encoding="utf-8")
+    assert "∂y/∂[parameter, data 0.3]" in text and "∂y/∂0.3" not in text

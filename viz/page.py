@@ -6,14 +6,19 @@ inline script and stylesheet: it opens from ``file://`` with no server, no netwo
 The steps are data, computed here in Python and replayed by the script, which only swaps texts and CSS
 classes (it never computes a number):
 - backward mode: one step per closure run, as `micrograd_lite.explain.trace_backward` lists them. The step's
-  node is highlighted and its grad shows the upstream gradient; each edge to a parent shows
-  ``upstream × local = contribution`` and the parent's grad shows its running value. After the last step
-  every grad on the page is the one ``backward()`` gives (to the 4 significant digits the picture prints).
+  node is highlighted (class ``current`` on its ``g.node``) and its grad shows the upstream gradient; each edge
+  to a parent shows ``upstream × local = contribution`` and the parent's grad shows its running value. After
+  the last step every grad on the page is the one ``backward()`` gives (to the 4 significant digits the
+  picture prints). Constants (unlabelled leaves not in ``params``) show only their number.
 - forward mode: one step per computed Value in topological order, filling in its data from its operands'.
+- exercise (backward mode, ``exercise=True``): before each step the page asks for the gradient it reveals,
+  then for each parameter's; answers and the slips that explain wrong ones are computed here.
 
 Controls: buttons ``step``, ``back``, ``play`` (``pause`` while playing) and ``reset`` (element ids as the
-names), the arrow keys (→ step, ← back) and Home (reset). ``#status`` reads ``step k / n: ...`` and names the
-node; ``#detail`` prints the step in the notes' notation (`BackwardTrace.format_step`).
+names), the arrow keys (→ step, ← back) and Home (reset); ``zoom-in``, ``zoom-out``, ``fit``, the wheel, a
+pinch and a drag move the view. ``#status`` reads ``step k / n: ...`` and names the node; ``#detail`` prints
+the step in the notes' notation (`BackwardTrace.format_step`, 4 significant digits). The boxes above the graph
+have fixed heights, and after every step the view follows the step's node (`READABLE_PX`, `FOLLOW_MS`).
 """
 
 import html
@@ -180,7 +185,7 @@ _SCRIPT = """
   var pointers = {}, pinch = null;
   box.addEventListener("pointerdown", function (e) {
     pointers[e.pointerId] = {x: e.clientX, y: e.clientY};
-    box.setPointerCapture(e.pointerId);
+    try { box.setPointerCapture(e.pointerId); } catch (err) { /* a pointer the browser no longer tracks */ }
     box.classList.add("dragging");
   });
   box.addEventListener("pointermove", function (e) {
@@ -396,7 +401,8 @@ def _exercise(trace, ids, params):
             seen.add((kind, sentence))
             causes.append([kind, sentence, slip])
         causes.sort(key=lambda c: slips.KINDS.index(c[0]))
-        return {"name": f"∂{names[root]}/∂{_denominator(node, names[node])}", "value": value,
+        name = names[node] if node.parents or node.label is not None else f"[parameter, data {_number(node.data)}]"
+        return {"name": f"∂{names[root]}/∂{_denominator(node, name)}", "value": value,
                 "shown": _number(value), "slips": causes, "node": ids[node]}
 
     return {"questions": [question(s.node, s.upstream) for s in trace.steps],
