@@ -410,10 +410,11 @@ class BackwardTrace:
     runs the closures), ``grads`` ({node: d root/d node}, the last running gradients) and ``names`` (node ->
     printed name). Iterating gives the steps; ``str(trace)`` prints them in the notes' notation."""
 
-    __slots__ = ("root", "steps", "grads", "names")
+    __slots__ = ("root", "steps", "grads", "names", "constants")
 
-    def __init__(self, root, steps, grads, names):
+    def __init__(self, root, steps, grads, names, constants=frozenset()):
         self.root, self.steps, self.grads, self.names = root, steps, grads, names
+        self.constants = constants  # the leaves printed as numbers, with no gradient line
 
     def __iter__(self):
         return iter(self.steps)
@@ -444,7 +445,7 @@ class BackwardTrace:
         lines = _wrap([("", f"{s.name} = {s.op}({parents}):"), ("  ", f"∂{r}/∂{d(s.node)} = {num(s.upstream)}")],
                       width, "", "     ")
         for e in s.edges:
-            if e.parent.label is None and not e.parent.parents:
+            if e.parent in self.constants:
                 continue
             parts = [("", f"∂{r}/∂{d(e.parent)} += ∂{r}/∂{d(s.node)}"), (" × ", f"∂{d(s.node)}/∂{d(e.parent)}"),
                      (" = ", f"{num(s.upstream)} × {num(e.local)}"),
@@ -477,7 +478,7 @@ def _wrap(parts, width, indent, more):
     return lines + [line]
 
 
-def trace_backward(root):
+def trace_backward(root, params=None):
     """The backward pass from `root`, step by step, as data: a `BackwardTrace`.
 
     For each interior node in the order ``backward()`` runs its closure (reverse topological order), the op,
@@ -485,11 +486,19 @@ def trace_backward(root):
     the op's own backward function), the contribution (upstream x local) and the parent's running gradient.
     Every running gradient starts at 0 (as after ``zero_grad()``) and d root/d root = 1, so the last running
     gradients (``trace.grads``) are what one ``root.backward()`` on zeroed grads gives. The graph's grads are
-    left as they were. Raises TypeError when `root` is not a Value."""
+    left as they were. Nodes are named by `micrograd_lite.naming.display_name`; an unlabelled leaf is a
+    constant (printed as its number, with no gradient line in `format_step`) unless it is in `params` (an
+    iterable of Values, e.g. ``model.parameters()``): then it is ``[parameter, data 0.3]``. Raises TypeError
+    when `root` is not a Value."""
     if not isinstance(root, Value):
         raise TypeError(f"trace_backward: root must be a Value, got {type(root).__name__} {root!r}")
     order = topological_order(root)
     names = {node: display_name(node) for node in order}
+    chosen = set(params or ())
+    constants = frozenset(n for n in order if not n.parents and n.label is None and n not in chosen)
+    for node in chosen & set(order):
+        if not node.parents and node.label is None:  # a parameter, not a number: say so
+            names[node] = f"[parameter, data {node.data:.4g}]"
     grads = {node: 0.0 for node in order}
     grads[root] = 1.0
     steps = []
@@ -503,7 +512,7 @@ def trace_backward(root):
             grads[parent] += contribution
             edges.append(TraceEdge(parent, names[parent], local, contribution, grads[parent]))
         steps.append(TraceStep(node, names[node], node.op, upstream, edges))
-    return BackwardTrace(root, steps, grads, names)
+    return BackwardTrace(root, steps, grads, names, constants)
 
 
 from .slips import Cause, CheckReport, CheckResult, check, claim_value  # noqa: E402  (slips imports explain lazily)

@@ -496,4 +496,5 @@ def test_an_unlabelled_parameter_is_asked_about_as_a_parameter_not_a_number(tmp_
     y = (w * Value(2.0, label="x")).tanh()
     y.label = "y"
     text = viz.backward_page(y, tmp_path / "p.html", params=[w], exercise=True).read_text(encoding="utf-8")
-    assert "∂y/∂[parameter, data 0.3]" in text and "∂y/∂0.3" not in text
+    assert "\"name\": \"∂y/∂[parameter, data 0.3]\"" in text  # asked about as a parameter
+    assert "∂y/∂[parameter, data 0.3] += " in text  # and its line in the step's text

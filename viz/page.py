@@ -320,7 +320,7 @@ def backward_page(root, path, mode="backward", *, title=None, rankdir="LR", para
     order = topological_order(root)
     check_size(root, order, max_nodes, "backward_page")  # before the trace, the slow part for a big graph
     ids = {v: f"v{i}" for i, v in enumerate(order)}  # draw_dot's node ids
-    trace = trace_backward(root)
+    trace = trace_backward(root, params)
     if mode == "backward":
         parameters = set(params) if params is not None else set()
         graded = {v for v in order if v.parents or v.label is not None or v in parameters}  # not constants
@@ -365,7 +365,7 @@ def _backward_steps(trace, ids, graded):
         set_ += [[ids[e.parent], "grad", f"grad {_number(e.running)}"] for e in s.edges if e.parent in graded]
         steps.append({
             "status": f"step {k} / {len(trace)}: {s.name} = {s.op}({', '.join(e.name for e in s.edges)}), "
-                      f"∂{trace.names[trace.root]}/∂{s.name} = {_number(s.upstream)}",
+                      f"∂{trace.names[trace.root]}/∂{_denominator(s.node, s.name)} = {_number(s.upstream)}",
             "detail": trace.format_step(s, significant=4),
             "set": set_,
             "nodes": [ids[s.node], f"{ids[s.node]}_op"],
@@ -401,8 +401,7 @@ def _exercise(trace, ids, params):
             seen.add((kind, sentence))
             causes.append([kind, sentence, slip])
         causes.sort(key=lambda c: slips.KINDS.index(c[0]))
-        name = names[node] if node.parents or node.label is not None else f"[parameter, data {_number(node.data)}]"
-        return {"name": f"∂{names[root]}/∂{_denominator(node, name)}", "value": value,
+        return {"name": f"∂{names[root]}/∂{_denominator(node, names[node])}", "value": value,
                 "shown": _number(value), "slips": causes, "node": ids[node]}
 
     return {"questions": [question(s.node, s.upstream) for s in trace.steps],
