@@ -65,7 +65,7 @@ def page_path(text):
     try:
         import viz  # needs the graphviz package (the `viz` extra); the rest of the demo does not
     except ImportError as exc:
-        raise argparse.ArgumentTypeError(f"the page needs {exc}") from None
+        raise argparse.ArgumentTypeError(f"cannot write the page: {exc}") from None
     if shutil.which("dot") is None:
         raise argparse.ArgumentTypeError(f"the page needs Graphviz's `dot` program, not found on PATH: "
                                          f"{viz.INSTALL_HINT}")
