@@ -453,15 +453,10 @@ def _roles(order):
 
 
 def _name(node):
-    """A node's label; else a constant's number, or the op over its parents' names: (0.01 - out_o1)."""
-    if node.label is not None:
-        return node.label
-    if not node.parents:
-        return f"{node.data:g}"
-    args = [p.label if p.label is not None else f"{p.data:g}" if not p.parents else "…" for p in node.parents]
-    if node.op in ("+", "-", "*", "/", "**") and len(args) == 2:
-        return f"({args[0]} {node.op} {args[1]})"
-    return f"{node.op}({', '.join(args)})"
+    """A node's display name (`micrograd_lite.naming.display_name`): its label, a constant's number, or its op
+    over its operands (0.01 − out_o1)."""
+    from .naming import display_name
+    return display_name(node)
 
 
 def _describe(claim):

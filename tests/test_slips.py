@@ -92,7 +92,7 @@ def test_sign(net):
     _, n = net
     r = check(n["E_total"], {"∂E_total/∂out_o1": "-0.741365", "w5+": "0.441"}, lr=0.5)
     assert kinds(r, "∂E_total/∂out_o1")[0] == "sign" and kinds(r, "w5+")[0] == "sign"
-    assert any("(0.01 - out_o1)" in c.sentence for c in r["∂E_total/∂out_o1"].causes)
+    assert any("0.01 − out_o1" in c.sentence for c in r["∂E_total/∂out_o1"].causes)
 
 
 def test_decimal_shift_is_the_notes_h1_and_h2(net):
