@@ -390,11 +390,11 @@ def _exercise(trace, ids, params):
         leaves = [v for v in trace.names if not v.parents and v.label is not None]
     else:
         leaves = list(dict.fromkeys(v for v in params if v in graph and not v.parents))
-    context = slips._Context(root, None, leaves)
+    slipped = slips.slip_values(root, [s.node for s in trace.steps] + leaves, params=leaves)
 
     def question(node, value):
         causes, seen = [], set()
-        for kind, sentence, slip in slips._candidates(context, slips._Claim("grad", root, node), value):
+        for kind, sentence, slip in slipped[node]:
             if (not isinstance(slip, float) or not math.isfinite(slip) or _number(slip) == _number(value)
                     or (kind, sentence) in seen):
                 continue
