@@ -359,7 +359,8 @@ def train_compiled(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=
         for v, x in zip(step.params, p.tolist()):
             v.data = x
     losses = []
-    bar = tqdm(range(steps), unit="step", disable=not progress, dynamic_ncols=True)
+    # within COLUMNS, one column spare: a full last column can wrap
+    bar = tqdm(range(steps), unit="step", disable=not progress, ncols=terminal_width() - 1)
     # Overflow is checked below (Diverged), so numpy's own warnings about it would only repeat it, in its words.
     errstate = np.errstate(over="ignore", invalid="ignore")
     try:
@@ -398,7 +399,8 @@ def train(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=True, on_
     finite (the step's update is then not applied, or applied)."""
     opt = SGD(model.parameters(), lr=lr)
     losses = []
-    bar = tqdm(range(steps), unit="step", disable=not progress, dynamic_ncols=True)
+    # within COLUMNS, one column spare: a full last column can wrap
+    bar = tqdm(range(steps), unit="step", disable=not progress, ncols=terminal_width() - 1)
     try:
         for step in bar:
             ix = [rng.randrange(len(X)) for _ in range(batch_size)]
@@ -494,10 +496,11 @@ def parse_args(argv=None):
     return ap.parse_args(argv)
 
 
-def write_plot(batch_losses, dev_curve, path, window=100):
+def write_plot(batch_losses, dev_curve, path, window=100, uniform=None, bigram=None):
     """Draw the loss curve to `path` (PNG, matplotlib's Agg backend): `batch_losses` (a list, one minibatch loss
     per step, from step 1), their running mean over the last `window` steps, and `dev_curve` ((step, dev loss)
-    pairs) as points. Returns a line saying where, or why nothing was drawn (no matplotlib, the `demos` extra;
+    pairs) as points; `uniform` and `bigram` (floats, nats), when given, as dashed horizontal lines: the two
+    baselines (ln 27, and the counting bigram model on dev). The legend sits below the axes, clear of the data. Returns a line saying where, or why nothing was drawn (no matplotlib, the `demos` extra;
     an unwritable path): the picture is optional, so nothing is raised."""
     try:
         import matplotlib
@@ -517,10 +520,18 @@ def write_plot(batch_losses, dev_curve, path, window=100):
         ax.plot(steps, running, color="#08519c", label=f"train: mean of the last {window} batches")
         if dev_curve:
             ax.plot(*zip(*dev_curve), "o-", color="#d62728", label="dev: whole split")
+        if uniform is not None:
+            ax.axhline(uniform, color="#555555", linestyle="--", linewidth=1,
+                       label=f"uniform baseline: ln 27 = {uniform:.3f}")
+        if bigram is not None:
+            ax.axhline(bigram, color="#756bb1", linestyle="--", linewidth=1,
+                       label=f"bigram baseline (dev) = {bigram:.3f}")
         ax.set_xlabel("step")
         ax.set_ylabel("cross-entropy (nats)")
         ax.set_title("makemore MLP: loss")
-        ax.legend()
+        # below the axes: inside them, any corner can hide a part of the curve
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small", frameon=False)
+        fig.subplots_adjust(bottom=0.3)
         fig.savefig(path, format="png", dpi=100)
     except OSError as exc:
         return f"Plot not drawn: {path}: {exc.strerror}"
@@ -640,7 +651,8 @@ def main(argv=None):
         micrograd_lite.save(model, args.save)
         print(f"saved to {args.save}")
     if args.plot:
-        print(wrap(write_plot(batch_losses, dev_curve, args.plot), width, "  "))
+        print(wrap(write_plot(batch_losses, dev_curve, args.plot, uniform=math.log(len(VOCAB)), bigram=bigram_dev),
+                   width, "  "))
     if args.json:
         print(json.dumps({"train_loss": train_loss, "dev_loss": dev_loss, "bigram_dev_loss": bigram_dev,
                           "steps": args.steps, "seconds": round(seconds, 3), "parameters": n_params}))

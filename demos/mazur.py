@@ -24,7 +24,8 @@ from micrograd_lite.explain import backward_source, chain_rule, trace_backward
 
 if not __package__:  # run as a script (python demos/mazur.py): make `demos` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from demos.cli import graph_path, page_path, table, terminal_width, wrap, write_page  # noqa: E402
+from demos.cli import (column_blocks, graph_path, page_path, table, terminal_width, wrap,  # noqa: E402
+                       wrap_code, write_page)
 
 I1, I2 = 0.05, 0.10
 TARGET_O1, TARGET_O2 = 0.01, 0.99
@@ -176,7 +177,7 @@ def backward_trace():
     its upstream gradient, and each parent's local derivative, contribution and running gradient."""
     p = make_params()
     nodes = forward(p)
-    return str(trace_backward(nodes["E_total"]))
+    return trace_backward(nodes["E_total"]).format(width=terminal_width())
 
 
 def backward_code():
@@ -196,7 +197,7 @@ def hessian():
 def hessian_table(digits=4):
     """`hessian()` as a table with row and column names (a str), entries with `digits` significant digits."""
     rows = [[a] + [f"{h:.{digits - 1}e}" for h in row] for a, row in zip(PARAMS, hessian())]
-    return table(rows, [""] + PARAMS)
+    return column_blocks(rows, [""] + PARAMS, terminal_width())
 
 
 def fmt(x):
@@ -228,15 +229,17 @@ def write_graph(nodes, p, path):
 
 def print_code_or_hessian(code, hessian_too):
     """``--code`` and ``--hessian``: print those sections only. Returns the exit status 0."""
+    width = terminal_width()
     if code:
-        print(f"The notes' network as code ({SOURCE}).\nThe forward pass, then backward() as one statement "
-              "per chain-rule term, each block under the forward\nline it differentiates; in comments, the "
-              "values at the initial weights (micrograd_lite.explain.backward_source).\n")
-        print(backward_code())
+        print(wrap(f"The notes' network as code ({SOURCE}). The forward pass, then backward() as one statement "
+                   "per chain-rule term, each block under the forward line it differentiates; in comments, the "
+                   "values at the initial weights (micrograd_lite.explain.backward_source).", width) + "\n")
+        print(wrap_code(backward_code(), width))
     if hessian_too:
-        print("Hessian of E_total at the initial weights, d2 E_total / d row d column, by micrograd_lite.autograd.\n"
-              "hessian (the gradient's own graph differentiated again). w5, w6 feed out_o1 only and w7, w8\n"
-              "out_o2 only, and E_total is a sum over the outputs: their cross terms are exactly 0.\n")
+        print(wrap("Hessian of E_total at the initial weights, d2 E_total / d row d column, by "
+                   "micrograd_lite.autograd.hessian (the gradient's own graph differentiated again). w5, w6 feed "
+                   "out_o1 only and w7, w8 out_o2 only, and E_total is a sum over the outputs: their cross terms "
+                   "are exactly 0.", width) + "\n")
         print(hessian_table())
     return 0
 
@@ -255,19 +258,25 @@ def main(argv=None):
                     help="print the backward pass step by step (explain.trace_backward) and stop")
     ap.add_argument("--page", type=page_path, metavar="PATH",
                     help="only write a web page (.html) stepping through backward() at the initial weights")
+    ap.add_argument("--exercise", action="store_true",
+                    help="with --page: the page asks for each step's gradient before showing it")
     ap.add_argument("--code", action="store_true",
                     help="only print the forward and backward pass as Python, one line per chain-rule term")
     ap.add_argument("--hessian", action="store_true",
                     help="only print the 10 x 10 Hessian of E_total with respect to w1..w8, b1, b2")
     args = ap.parse_args(argv)
     if args.trace:
-        print("backward() on the notes' network, closure by closure (∂E_total/∂node += upstream × local):")
+        print(wrap("backward() on the notes' network, closure by closure (∂E_total/∂node += upstream × local):",
+                   terminal_width()))
         print(backward_trace())
         return 0
+    if args.exercise and not args.page:
+        ap.error("--exercise goes with --page PATH (it makes the page an exercise)")
     if args.page:
         p = make_params()
-        print(write_page(forward(p)["E_total"], args.page, params=p.values()))
-        return 0
+        ok, line = write_page(forward(p)["E_total"], args.page, params=p.values(), exercise=args.exercise)
+        print(wrap(line, terminal_width(), "  "), file=sys.stdout if ok else sys.stderr)
+        return 0 if ok else 1
     if args.code or args.hessian:
         return print_code_or_hessian(args.code, args.hessian)
     if args.steps < 1:
@@ -298,7 +307,8 @@ def main(argv=None):
         pub = PUBLISHED_GRAD.get(k)
         rows.append([f"dE_total/d{k}", fmt(g), fmt(hand[k]), f"{g - hand[k]:+.1e}",
                      pub or "(not printed)", diff_cell(g, pub) if pub else ""])
-    print("\n2. Gradients: the engine's backward() beside the hand-derived delta rule and the post")
+    print("\n" + wrap("2. Gradients: the engine's backward() beside the hand-derived delta rule and the post", width,
+                      "   "))
     print(table(rows, ["gradient", "autograd .grad", "hand formula", "autograd - formula", "published",
                        "autograd - published"], width))
 
@@ -309,14 +319,14 @@ def main(argv=None):
         pub = PUBLISHED_UPDATED.get(k)
         rows.append([k, fmt(INITIAL[k]), fmt(after[k].data), pub or "(fixed in the post)",
                      diff_cell(after[k].data, pub) if pub else ""])
-    print(f"\n3. One SGD step, lr = {LR}" + (" (sequential variant)" if args.sequential else "")
-          + (", biases trained too" if args.train_biases else ""))
+    print("\n" + wrap(f"3. One SGD step, lr = {LR}" + (" (sequential variant)" if args.sequential else "")
+                      + (", biases trained too" if args.train_biases else ""), width, "   "))
     print(table(rows, ["param", "before", "after", "published after", "ours - published"], width))
     e1 = after_nodes["E_total"].data
     if args.sequential:
-        print("(w1..w4 differ from the post's printed updates: those were computed by the chain rule.)")
-    print(f"E_total after one step: {e1!r} (published {PUBLISHED_E_AFTER_1}: "
-          f"{diff_cell(e1, PUBLISHED_E_AFTER_1).strip()})")
+        print(wrap("(w1..w4 differ from the post's printed updates: those were computed by the chain rule.)", width))
+    print(wrap(f"E_total after one step: {e1!r} (published {PUBLISHED_E_AFTER_1}: "
+               f"{diff_cell(e1, PUBLISHED_E_AFTER_1).strip()})", width, "  "))
 
     # 4. training
     marks = sorted({m for m in (0, 1, 10, 100, 1000, 5000, STEPS) if m <= args.steps} | {args.steps})
@@ -330,9 +340,10 @@ def main(argv=None):
     print(table(outs, ["output", "target", "ours", "published (10,000 steps)"], width))
     if args.steps == STEPS:
         e = history[STEPS]
-        print(f"E_total after 10,000 steps: {e:.10g} (published {PUBLISHED_E_AFTER_10000}: "
-              f"{diff_cell(e, PUBLISHED_E_AFTER_10000).strip()})")
-    print("\n5. The chain rule path by path (micrograd_lite.explain; each factor read from an op's backward)")
+        print(wrap(f"E_total after 10,000 steps: {e:.10g} (published {PUBLISHED_E_AFTER_10000}: "
+                   f"{diff_cell(e, PUBLISHED_E_AFTER_10000).strip()})", width, "  "))
+    print("\n" + wrap("5. The chain rule path by path (micrograd_lite.explain; each factor read from an op's "
+                      "backward)", width, "   "))
     print(wrap(chain_rule_breakdowns(), width, "      "))
     if not args.train_biases:
         print("\nWhy some published figures differ:\n" + wrap(WHY_DIFFERENT, width, "  "))

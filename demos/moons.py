@@ -13,8 +13,10 @@ The data come from scikit-learn's ``sklearn.datasets.make_moons`` (the `demos` e
 of our own, because it is what micrograd's notebook calls: the same maintained function gives the same
 distribution without a copy to keep in step. ``--png moons.png`` draws the decision boundary over the data
 with matplotlib (the `demos` extra; the ``Agg`` backend, so no display is needed): the model's predicted
-class on a grid of step 0.25 (as micrograd's notebook) filled in, the points on top, in the two ends of
-the Spectral colour map that micrograd's picture uses (`CLASS_COLORS`: class -1 red, +1 blue).
+class on a grid of step 0.25 (as micrograd's notebook) filled in pale, the points on top in full colour with
+a black edge and a marker per class, so every point shows on either region; the colours are Okabe and Ito's
+colour-blind-safe orange and blue (`CLASS_COLORS`: class -1 orange circles, +1 blue triangles), with axis
+labels and a legend.
 
 Run: ``python demos/moons.py --png moons.png`` (``--help`` for options).
 """
@@ -37,8 +39,13 @@ STEPS = 100
 ALPHA = 1e-4     # weight of the L2 term
 GRID_STEP = 0.25  # the decision boundary's grid, in the data's units, as micrograd's notebook draws it
 EXTRA_HINT = "pip install micrograd_lite[demos]"
-# The ends of matplotlib's Spectral colour map, which micrograd's picture uses: class -1, class +1 (RGB in [0, 1]).
-CLASS_COLORS = {-1.0: (0.6196, 0.0039, 0.2588), 1.0: (0.3686, 0.3098, 0.6353)}
+# Okabe & Ito's colour-blind-safe palette ("Color Universal Design", 2008): orange #E69F00 and blue #0072B2, told
+# apart under every common colour-vision deficiency. Class -1, class +1 (RGB in [0, 1]); the regions are the same
+# colours mixed with REGION_WHITE parts of white, pale enough for the points on them to stand out.
+CLASS_COLORS = {-1.0: (0xE6 / 255, 0x9F / 255, 0x00 / 255), 1.0: (0x00 / 255, 0x72 / 255, 0xB2 / 255)}
+REGION_WHITE = 0.75
+REGION_COLORS = {label: tuple(REGION_WHITE + (1 - REGION_WHITE) * c for c in rgb) for label, rgb in CLASS_COLORS.items()}
+MARKERS = {-1.0: "o", 1.0: "^"}
 
 
 class MissingExtra(RuntimeError):
@@ -142,13 +149,21 @@ def write_png(model, X, y, path):
     xs, ys, classes = decision_grid(model, X)
     fig, ax = plt.subplots(figsize=(6, 5))
     try:
-        # two levels only: each class's region in its colour, no bands in between
-        ax.contourf(xs, ys, classes, levels=[-2, 0, 2], colors=[CLASS_COLORS[-1.0], CLASS_COLORS[1.0]], alpha=0.8)
-        ax.scatter([p[0] for p in X], [p[1] for p in X], c=[CLASS_COLORS[label] for label in y], s=40,
-                   edgecolors="k")
+        # two levels only: each class's region in its pale colour, no bands in between
+        ax.contourf(xs, ys, classes, levels=[-2, 0, 2], colors=[REGION_COLORS[-1.0], REGION_COLORS[1.0]])
+        for label, name in ((-1.0, "class −1"), (1.0, "class +1")):
+            points = [p for p, t in zip(X, y) if t == label]
+            ax.scatter([p[0] for p in points], [p[1] for p in points], color=CLASS_COLORS[label], s=40,
+                       marker=MARKERS[label], edgecolors="k", linewidths=0.8, label=f"{name} (data)")
+        for label, name in ((-1.0, "class −1"), (1.0, "class +1")):
+            ax.fill_between([], [], color=REGION_COLORS[label], label=f"predicted {name}")
         ax.set_xlim(xs[0], xs[-1])
         ax.set_ylim(ys[0], ys[-1])
+        ax.set_xlabel("x₁ (first feature)")
+        ax.set_ylabel("x₂ (second feature)")
         ax.set_title("micrograd_lite: MLP(2, [16, 16, 1]) on the moons")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize="small", frameon=False)
+        fig.subplots_adjust(bottom=0.27)
         fig.savefig(path, format="png", dpi=100)
     finally:
         plt.close(fig)
@@ -205,7 +220,7 @@ def main(argv=None):
         except OSError as exc:
             print(f"Picture not drawn: {args.png}: {exc.strerror}")
         else:
-            print(f"Picture: wrote {args.png} (decision boundary; class -1 red, +1 blue)")
+            print(f"Picture: wrote {args.png} (decision boundary; class -1 orange circles, +1 blue triangles)")
     return 0
 
 

@@ -444,6 +444,8 @@ def main(argv=None):
     ap.add_argument("--no-graph", action="store_true", help="do not draw the graph")
     ap.add_argument("--page", type=page_path, metavar="PATH",
                     help="also write a web page (.html) stepping through backward() of that example's loss")
+    ap.add_argument("--exercise", action="store_true",
+                    help="with --page: the page asks for each step's gradient before showing it")
     ap.add_argument("--weights", choices=["random", "notes"], default="random",
                     help="start from random weights (--seed) or from the weights printed in the notes")
     args = ap.parse_args(argv)
@@ -453,6 +455,8 @@ def main(argv=None):
         ap.error(f"--lr must be a finite number > 0, got {args.lr}")
     if not 0 <= args.decimals <= 12:
         ap.error(f"--decimals must be in 0..12, got {args.decimals}")
+    if args.exercise and not args.page:
+        ap.error("--exercise goes with --page PATH (it makes the page an exercise)")
     try:
         context = parse_context(args.explain) if args.explain else None
     except ValueError as e:
@@ -468,7 +472,7 @@ def main(argv=None):
         text, _ = explain(net, context, args.op, args.lr, args.decimals, width)
         print("=== BEFORE TRAINING ===\n" + text + "\n")
         if args.weights == "notes" and context == NOTES_CONTEXT:
-            print(notes_differences() + "\n")
+            print(wrap(notes_differences(), width, "      ") + "\n")
 
     history = []
     marks = {0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000}
@@ -512,7 +516,10 @@ def main(argv=None):
     if not args.no_graph:
         print(wrap(write_graph(root, args.graph), width, "  "))
     if args.page:
-        print(wrap(write_page(root, args.page, params=net.parameters()), width, "  "))
+        ok, line = write_page(root, args.page, params=net.parameters(), exercise=args.exercise)
+        print(wrap(line, width, "  "), file=sys.stdout if ok else sys.stderr)
+        if not ok:
+            return 1
     return 0 if correct == len(CONTEXTS) else 1
 
 

@@ -17,6 +17,7 @@ import math
 from collections import namedtuple
 
 from .engine import Value, topological_order
+from .naming import display_name
 
 __all__ = ["local_derivatives", "on_paths", "chain_rule", "backward_source", "Path", "Breakdown", "TooManyPathsError",
            "ChainRuleError", "trace_backward", "BackwardTrace", "TraceStep", "TraceEdge", "check", "CheckReport",
@@ -413,10 +414,11 @@ class BackwardTrace:
     runs the closures), ``grads`` ({node: d root/d node}, the last running gradients) and ``names`` (node ->
     printed name). Iterating gives the steps; ``str(trace)`` prints them in the notes' notation."""
 
-    __slots__ = ("root", "steps", "grads", "names")
+    __slots__ = ("root", "steps", "grads", "names", "constants")
 
-    def __init__(self, root, steps, grads, names):
+    def __init__(self, root, steps, grads, names, constants=frozenset()):
         self.root, self.steps, self.grads, self.names = root, steps, grads, names
+        self.constants = constants  # the leaves printed as numbers, with no gradient line
 
     def __iter__(self):
         return iter(self.steps)
@@ -427,26 +429,60 @@ class BackwardTrace:
     def __repr__(self):
         return f"BackwardTrace({len(self.steps)} steps, root={self.names[self.root]!r})"
 
-    def format(self, decimals=6):
-        """One block per step (`format_step`), numbered from 1."""
-        return "\n".join(f"{i}. {self.format_step(s, decimals)}" for i, s in enumerate(self.steps, 1))
+    def format(self, decimals=6, width=None):
+        """One block per step (`format_step`), numbered from 1; `width` as `format_step`."""
+        return "\n".join(f"{i}. {self.format_step(s, decimals, width and width - len(str(i)) - 2)}"
+                         for i, s in enumerate(self.steps, 1))
 
-    def format_step(self, step, decimals=6):
+    def format_step(self, step, decimals=6, width=None, significant=None):
         """One step (a `TraceStep` of this trace) as a str: the node, its op and upstream gradient, then one line
-        per parent, ``∂root/∂parent += ∂root/∂node × ∂node/∂parent = upstream × local = contribution  → running``."""
-        num = lambda x: f"{x:.{decimals}f}" if x >= 0 else f"({x:.{decimals}f})"
+        per parent, ``∂root/∂parent += ∂root/∂node × ∂node/∂parent = upstream × local = contribution  → running``.
+        A constant parent (an unlabelled leaf: a number) gets no line: it has no gradient to ask about.
+        `width`: wrap each parent's line at ``=`` signs to lines of at most that many characters (None: no
+        wrapping); continuation lines are indented under the first. `significant`: print numbers with that
+        many significant digits (``.4g``, as `viz` pictures do) instead of `decimals` places."""
+        spec = f".{decimals}f" if significant is None else f".{significant}g"
+        num = lambda x: format(x, spec) if x >= 0 else f"({format(x, spec)})"
         r, s = self.names[self.root], step
+        d = lambda node: _denominator(node, self.names[node])
         parents = ", ".join(e.name for e in s.edges)
-        lines = [f"{s.name} = {s.op}({parents}):  ∂{r}/∂{s.name} = {num(s.upstream)}"]
+        lines = _wrap([("", f"{s.name} = {s.op}({parents}):"), ("  ", f"∂{r}/∂{d(s.node)} = {num(s.upstream)}")],
+                      width, "", "     ")
         for e in s.edges:
-            lines.append(f"     ∂{r}/∂{e.name} += ∂{r}/∂{s.name} × ∂{s.name}/∂{e.name} = {num(s.upstream)} × "
-                         f"{num(e.local)} = {num(e.contribution)}  → {num(e.running)}")
+            if e.parent in self.constants:
+                continue
+            parts = [("", f"∂{r}/∂{d(e.parent)} += ∂{r}/∂{d(s.node)}"), (" × ", f"∂{d(s.node)}/∂{d(e.parent)}"),
+                     (" = ", f"{num(s.upstream)} × {num(e.local)}"),
+                     (" = ", f"{num(e.contribution)}  → {num(e.running)}")]
+            lines += _wrap(parts, width, "     ", "         ")
         return "\n".join(lines)
 
     __str__ = format
 
 
-def trace_backward(root):
+def _denominator(node, name):
+    """`name` as the denominator of ∂: bracketed when it is an unlabelled node's op over operands."""
+    if node.label is None and node.parents and not (name.endswith(")") and name[:1].isalpha()):
+        return f"({name})"
+    return name
+
+
+def _wrap(parts, width, indent, more):
+    """`parts` (``(separator, text)`` pairs, the first separator empty) joined on one line after `indent`, or,
+    with a `width`, on lines of at most `width` characters where they can be: a part that does not fit
+    starts a new line, indented by `more`, with its separator (a long name can still overflow)."""
+    line = indent + parts[0][1]
+    lines = []
+    for sep, text in parts[1:]:
+        if width is None or len(line) + len(sep) + len(text) <= width:
+            line += sep + text
+        else:
+            lines.append(line)
+            line = more + (sep.strip() + " " if sep.strip() else "") + text
+    return lines + [line]
+
+
+def trace_backward(root, params=None):
     """The backward pass from `root`, step by step, as data: a `BackwardTrace`.
 
     For each interior node in the order ``backward()`` runs its closure (reverse topological order), the op,
@@ -454,14 +490,19 @@ def trace_backward(root):
     the op's own backward function), the contribution (upstream x local) and the parent's running gradient.
     Every running gradient starts at 0 (as after ``zero_grad()``) and d root/d root = 1, so the last running
     gradients (``trace.grads``) are what one ``root.backward()`` on zeroed grads gives. The graph's grads are
-    left as they were. Raises TypeError when `root` is not a Value."""
+    left as they were. Nodes are named by `micrograd_lite.naming.display_name`; an unlabelled leaf is a
+    constant (printed as its number, with no gradient line in `format_step`) unless it is in `params` (an
+    iterable of Values, e.g. ``model.parameters()``): then it is ``[parameter, data 0.3]``. Raises TypeError
+    when `root` is not a Value."""
     if not isinstance(root, Value):
         raise TypeError(f"trace_backward: root must be a Value, got {type(root).__name__} {root!r}")
     order = topological_order(root)
-    names = _names(order)
-    for node in order:  # a constant reads better as its number than as leaf#7
-        if node.label is None and not node.parents:
-            names[node] = f"{node.data:g}"
+    names = {node: display_name(node) for node in order}
+    chosen = set(params or ())
+    constants = frozenset(n for n in order if not n.parents and n.label is None and n not in chosen)
+    for node in chosen & set(order):
+        if not node.parents and node.label is None:  # a parameter, not a number: say so
+            names[node] = f"[parameter, data {node.data:.4g}]"
     grads = {node: 0.0 for node in order}
     grads[root] = 1.0
     steps = []
@@ -475,7 +516,7 @@ def trace_backward(root):
             grads[parent] += contribution
             edges.append(TraceEdge(parent, names[parent], local, contribution, grads[parent]))
         steps.append(TraceStep(node, names[node], node.op, upstream, edges))
-    return BackwardTrace(root, steps, grads, names)
+    return BackwardTrace(root, steps, grads, names, constants)
 
 
 from .slips import Cause, CheckReport, CheckResult, check, claim_value  # noqa: E402  (slips imports explain lazily)

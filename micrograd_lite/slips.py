@@ -26,8 +26,8 @@ from .engine import Value, topological_order
 from .modes import _Mode
 from .replay import _recompute, replay
 
-__all__ = ["check", "claim_value", "CheckReport", "CheckResult", "Cause", "CATALOGUE", "KINDS", "agreement",
-           "significant_digits", "Unreadable"]
+__all__ = ["check", "claim_value", "slip_values", "CheckReport", "CheckResult", "Cause", "CATALOGUE", "KINDS",
+           "agreement", "significant_digits", "Unreadable"]
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 EXACT = 1e-9  # a float claim means "exact": relative tolerance (absolute below 1)
@@ -453,15 +453,10 @@ def _roles(order):
 
 
 def _name(node):
-    """A node's label; else a constant's number, or the op over its parents' names: (0.01 - out_o1)."""
-    if node.label is not None:
-        return node.label
-    if not node.parents:
-        return f"{node.data:g}"
-    args = [p.label if p.label is not None else f"{p.data:g}" if not p.parents else "…" for p in node.parents]
-    if node.op in ("+", "-", "*", "/", "**") and len(args) == 2:
-        return f"({args[0]} {node.op} {args[1]})"
-    return f"{node.op}({', '.join(args)})"
+    """A node's display name (`micrograd_lite.naming.display_name`): its label, a constant's number, or its op
+    over its operands (0.01 − out_o1)."""
+    from .naming import display_name
+    return display_name(node)
 
 
 def _describe(claim):
@@ -557,10 +552,11 @@ _WORK = 50_000
 _KEEP = 2  # the members closest by the estimate are replayed whatever the screen says
 
 
-def _evaluate(search, kind, candidates):
+def _evaluate(search, kind, candidates, screen=True):
     """[(sentence, value)] for the candidates of one kind: numbers as they are; replays by the engine: for a
     node's data only the nodes between the slip and the claim are recomputed, every candidate; for a
-    gradient or a step a whole replay and backward each, screened first when the family is large."""
+    gradient or a step a whole replay and backward each, screened first when the family is large (and
+    `screen`: the screen needs a written number to aim at)."""
     ctx, claim, out, lazy = search.ctx, search.claim, [], []
     for sentence, value in candidates:
         (lazy if isinstance(value, _Replayed) else out).append((sentence, value))
@@ -571,7 +567,7 @@ def _evaluate(search, kind, candidates):
             out.append((sentence, ctx.data_with(claim.node, r.substitute)))
         return out
     screened = lazy
-    if len(lazy) > _ALWAYS and len(lazy) * len(ctx.order) > _WORK:
+    if screen and len(lazy) > _ALWAYS and len(lazy) * len(ctx.order) > _WORK:
         sens = search.sensitivity()
         target = search.w - search.engine
         scored, unknown = [], []
@@ -883,6 +879,27 @@ def claim_value(root, name, *, lr=None):
     if item.verdict == "unreadable":
         raise item._error
     return item.value
+
+
+def slip_values(root, nodes, *, params=None):
+    """What each slip of the catalogue makes of the gradients d root / d node, for every node of `nodes`
+    (Values of root's graph): {node: [(kind, sentence, value)]}, in `CATALOGUE` order, the values as the
+    engine re-evaluates them (every replay, none screened out), without the engine's own value. For a page
+    that must name a learner's slip before it knows the learner's number (`viz.backward_page`'s exercise).
+    `params`: as `check`'s. Raises TypeError when `root` is not a Value."""
+    if not isinstance(root, Value):
+        raise TypeError(f"slip_values: root must be a Value, got {type(root).__name__} {short_repr(root)}")
+    out = {}
+    with _Recording():
+        ctx = _Context(root, None, params)
+        for node in nodes:
+            claim = _Claim("grad", root, node)
+            engine = ctx.base.value(claim, None)
+            search = _Search(ctx, claim, repr(engine), engine)
+            out[node] = [(kind, sentence, value) for kind, family in CATALOGUE
+                         for sentence, value in _evaluate(search, kind, family(search), screen=False)
+                         if value != engine]
+    return out
 
 
 class _Recording(_Mode):

@@ -416,3 +416,24 @@ def test_plot_running_mean_is_over_the_window(tmp_path, monkeypatch):
 def test_bad_plot_path_is_one_line_before_training(names_file, option_error):
     assert option_error(mm, ["--data", str(names_file), "--plot", "loss.svg"]).startswith(
         "makemore.py: error: argument --plot: 'loss.svg': the picture is a PNG; give a name ending in .png")
+
+
+def test_plot_has_the_two_baselines_and_its_legend_clear_of_the_data(tmp_path, monkeypatch):
+    import matplotlib.figure
+
+    seen = {}
+    save = matplotlib.figure.Figure.savefig
+
+    def spy(fig, *args, **kwargs):
+        ax = fig.axes[0]
+        fig.canvas.draw()
+        seen["legend"] = [t.get_text() for t in ax.get_legend().get_texts()]
+        seen["inside"] = ax.get_legend().get_window_extent().overlaps(ax.get_window_extent())
+        seen["levels"] = [line.get_ydata()[0] for line in ax.get_lines() if line.get_linestyle() == "--"]
+        return save(fig, *args, **kwargs)
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy)
+    mm.write_plot([4.0, 3.0, 2.5, 2.4], [(4, 2.6)], tmp_path / "p.png", window=2, uniform=math.log(27),
+                  bigram=2.45)
+    assert "uniform baseline: ln 27 = 3.296" in seen["legend"] and "bigram baseline (dev) = 2.450" in seen["legend"]
+    assert seen["levels"] == [pytest.approx(math.log(27)), 2.45]
+    assert not seen["inside"]  # below the axes: no corner of the curve is hidden

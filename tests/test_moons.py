@@ -8,15 +8,17 @@ import pytest
 from demos import moons
 
 matplotlib.use("Agg")
-from matplotlib import cm  # noqa: E402
+from matplotlib import colors  # noqa: E402
 from matplotlib import image  # noqa: E402
 
 RED, BLUE = (np.array(moons.CLASS_COLORS[label]) for label in (-1.0, 1.0))
 
 
-def test_class_colours_are_the_ends_of_spectral():
-    for label, v in ((-1.0, 0.0), (1.0, 1.0)):
-        assert moons.CLASS_COLORS[label] == pytest.approx(cm.Spectral(v)[:3], abs=1e-4)
+def test_class_colours_are_okabe_itos_and_the_regions_pale():
+    assert colors.to_hex(moons.CLASS_COLORS[-1.0]) == "#e69f00" and colors.to_hex(moons.CLASS_COLORS[1.0]) == "#0072b2"
+    for label in (-1.0, 1.0):  # a region is lighter than every point colour, so the points show on both
+        region = np.array(moons.REGION_COLORS[label])
+        assert region.min() > max(np.array(c).max() for c in moons.CLASS_COLORS.values()) * 0.7
 
 
 def pixels_near(rgb, colour, tol=0.02):
@@ -43,10 +45,11 @@ def test_full_run_reaches_100_percent_and_draws_the_boundary(tmp_path, capsys):
     assert out.splitlines()[-2].startswith("step 100  loss 0.0193") and out.splitlines()[-2].endswith("accuracy 100%")
     rgb = image.imread(path)[:, :, :3]
     assert rgb.shape == (500, 600, 3)  # figsize 6 x 5 inches at 100 dpi
-    # the filled regions: each class's colour at alpha 0.8 over white, on a large part of the picture
+    # the filled regions: each class's pale colour, on a large part of the picture; the points in full colour
     area = rgb.shape[0] * rgb.shape[1]
-    for colour in (RED, BLUE):
-        assert pixels_near(rgb, 0.8 * colour + 0.2) > 0.15 * area  # tol 0.02: 8-bit rounding
+    for label, colour in ((-1.0, RED), (1.0, BLUE)):
+        assert pixels_near(rgb, np.array(moons.REGION_COLORS[label])) > 0.15 * area  # tol 0.02: 8-bit rounding
+        assert pixels_near(rgb, colour) > 100
 
 
 def test_short_run_picture_has_both_classes_points(tmp_path):
@@ -107,3 +110,21 @@ def test_without_scikit_learn_the_demo_names_the_extra(monkeypatch, capsys):
 ])
 def test_every_bad_option_value_is_one_line_and_no_traceback(argv, message, option_error):
     assert option_error(moons, argv).startswith(f"moons.py: error: {message}")
+
+
+def test_picture_has_axis_labels_and_a_legend(tmp_path, monkeypatch):
+    import matplotlib.figure
+
+    seen = {}
+    save = matplotlib.figure.Figure.savefig
+
+    def spy(fig, *args, **kwargs):
+        ax = fig.axes[0]
+        seen["x"], seen["y"] = ax.get_xlabel(), ax.get_ylabel()
+        seen["legend"] = [t.get_text() for t in ax.get_legend().get_texts()]
+        return save(fig, *args, **kwargs)
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy)
+    X, y = moons.make_data(points=20)
+    moons.write_png(moons.make_model(), X, y, tmp_path / "m.png")
+    assert seen["x"].startswith("x₁") and seen["y"].startswith("x₂")
+    assert seen["legend"] == ["class −1 (data)", "class +1 (data)", "predicted class −1", "predicted class +1"]

@@ -34,8 +34,8 @@ def mazur_page(tmp_path):
 def open_page(browser):
     """``open_page(path)``: a browser tab on `path` (from file://), and the list that collects the page's
     console errors, uncaught exceptions and every request that is not for the file itself."""
-    def open_(path):
-        tab = browser.new_page(viewport={"width": 1400, "height": 900})
+    def open_(path, width=1400, height=900):
+        tab = browser.new_page(viewport={"width": width, "height": height})
         problems = []
         tab.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
         tab.on("pageerror", lambda e: problems.append(f"uncaught: {e}"))
@@ -84,7 +84,10 @@ def test_mazur_page_steps_to_backwards_grads_and_back(open_page, mazur_page):
     assert texts["w1"] == ["w1", "data 0.15", "grad 0.0004386"]
     root.backward()  # every grad on the page is backward()'s
     for i, v in enumerate(topological_order(root)):
-        assert texts[f"v{i}"][-1] == f"grad {_number(v.grad)}", (i, v)
+        if v.parents or v.label is not None:
+            assert texts[f"v{i}"][-1] == f"grad {_number(v.grad)}", (i, v)
+        else:  # a constant: its number, no grad to show
+            assert texts[f"v{i}"] == [f"data {_number(v.data)}"], (i, v)
     # the last step's edges: upstream × local = contribution, into net_h1's dot
     assert "0.008771 × 0.05 = 0.0004386" in visible_edge_labels(tab, "active")
 
@@ -133,6 +136,112 @@ def test_forward_page_fills_in_data_node_by_node(open_page, tmp_path):
     for vid, v in computed:
         assert texts[vid][-1] == f"data {_number(v.data)}", (vid, v)
     assert problems == []
+
+
+def _small_graph():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    return (a * b + 1).tanh(), None
+
+
+def _mazur_graph():
+    p = mazur.make_params()
+    return mazur.forward(p)["E_total"], p.values()
+
+
+def _truth_table_graph():
+    net = truth_table.notes_net()
+    return truth_table.example_tables(net, truth_table.CONTEXTS[0], "and")["root"], net.parameters()
+
+
+# The current node's box and its tallest text on screen, and the graph's box, once the view has settled.
+_WHERE = """() => {
+  const id = window.backwardPage.node();
+  const g = Array.from(document.querySelectorAll("g.node")).find(x => x.querySelector("title").textContent === id);
+  const r = e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  return {current: g.classList.contains("current"), node: r(g), graph: r(document.getElementById("graph")),
+          text: Math.max(...Array.from(g.querySelectorAll("text")).map(t => t.getBoundingClientRect().height)),
+          window: [window.innerWidth, window.innerHeight]};
+}"""
+
+
+def where(tab):
+    tab.wait_for_selector('#graph[data-settled="true"]', state="attached")
+    return tab.evaluate(_WHERE)
+
+
+def assert_followed(w, k):
+    left, top, right, bottom = w["node"]
+    g = w["graph"]
+    assert g[0] <= left and right <= g[2] and g[1] <= top and bottom <= g[3], (k, w)  # inside the graph's box
+    assert 0 <= g[0] and g[2] <= w["window"][0] and 0 <= g[1] and g[3] <= w["window"][1], (k, w)  # on screen
+    assert w["text"] >= viz.page.READABLE_PX, (k, w)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 768)], ids=["1280x720", "1024x768"])
+@pytest.mark.parametrize("graph", [_mazur_graph, _truth_table_graph, _small_graph], ids=["mazur", "truth", "small"])
+def test_the_view_follows_every_step_and_the_graph_stays_put(open_page, tmp_path, graph, size):
+    root, params = graph()
+    n = len(trace_backward(root))
+    tab, problems = open_page(viz.backward_page(root, tmp_path / "p.html", params=params), *size)
+    first = where(tab)
+    assert_followed(first, 0)
+    for k in range(1, n + 1):
+        tab.click("#step")
+        w = where(tab)
+        assert w["current"], k  # the node being processed keeps class current on its g.node
+        assert_followed(w, k)
+        assert max(abs(a - b) for a, b in zip(w["graph"], first["graph"])) <= 2, (k, w, first)
+    for key in ["ArrowLeft", "ArrowLeft", "Home"]:  # back and reset follow too
+        tab.keyboard.press(key)
+        assert_followed(where(tab), key)
+    tab.click("#play")
+    tab.wait_for_function("document.getElementById('status').textContent.startsWith('step 2 /')")
+    tab.click("#play")
+    assert_followed(where(tab), "play")
+    assert problems == []
+
+
+def test_fit_zoom_and_drag(open_page, tmp_path):
+    root, params = _mazur_graph()
+    tab, problems = open_page(viz.backward_page(root, tmp_path / "p.html", params=params), 1280, 720)
+    where(tab)
+    graph_box = tab.evaluate("() => { const b = document.getElementById('graph').getBoundingClientRect(); "
+                             "return [b.left, b.top, b.right, b.bottom]; }")
+    svg_box = "() => { const b = document.querySelector('#graph g.graph').getBoundingClientRect(); " \
+              "return [b.left, b.top, b.right, b.bottom]; }"
+    tab.click("#fit")  # the whole graph inside the window
+    left, top, right, bottom = tab.evaluate(svg_box)
+    assert graph_box[0] - 1 <= left and right <= graph_box[2] + 1 and graph_box[1] - 1 <= top
+    assert bottom <= graph_box[3] + 1
+    assert max(right - left - (graph_box[2] - graph_box[0]), bottom - top - (graph_box[3] - graph_box[1])) >= -2
+    scale = lambda: tab.evaluate("window.backwardPage.view().s")
+    s0 = scale()
+    tab.click("#zoom-in")
+    assert scale() == pytest.approx(s0 * 1.25)
+    tab.click("#zoom-out")
+    assert scale() == pytest.approx(s0)
+    cx, cy = (graph_box[0] + graph_box[2]) / 2, (graph_box[1] + graph_box[3]) / 2
+    tab.mouse.move(cx, cy)
+    tab.mouse.wheel(0, -200)  # wheel up: zoom in, about the pointer
+    assert scale() > s0
+    before = tab.evaluate(svg_box)
+    tab.mouse.move(cx, cy)
+    tab.mouse.down()
+    tab.mouse.move(cx + 100, cy + 50, steps=5)
+    tab.mouse.up()
+    after = tab.evaluate(svg_box)
+    assert after[0] - before[0] == pytest.approx(100, abs=1) and after[1] - before[1] == pytest.approx(50, abs=1)
+    tab.click("#step")  # a step brings the view back to the step's node, readable
+    assert_followed(where(tab), 1)
+    assert problems == []
+
+
+def test_detail_uses_the_pictures_digits(open_page, mazur_page):
+    tab, _ = open_page(mazur_page[0])
+    for _ in range(15):
+        tab.click("#step")
+    detail = tab.text_content("#detail")
+    assert "0.008771 × 0.05 = 0.0004386" in detail and "0.000439" not in detail.replace("0.0004386", "")
 
 
 # ---- the file ------------------------------------------------------------------------------------------------
@@ -232,3 +341,160 @@ def test_a_dot_that_gives_no_svg_is_named(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="^backward_page: Graphviz's dot gave no SVG"):
         viz.backward_page(Value(1.0) * 2, tmp_path / "p.html")
     assert not (tmp_path / "p.html").exists()
+
+
+# ---- the exercise --------------------------------------------------------------------------------------------
+@pytest.fixture
+def exercise_page(tmp_path):
+    p = mazur.make_params()
+    root = mazur.forward(p)["E_total"]
+    return viz.backward_page(root, tmp_path / "ex.html", params=p.values(), exercise=True), root, p
+
+
+def answer(tab, text, enter=True):
+    tab.fill("#answer", text)
+    if enter:
+        tab.press("#answer", "Enter")
+    else:
+        tab.click("#submit")
+    return tab.text_content("#verdict")
+
+
+def test_exercise_accepts_each_right_answer_at_4_digits_then_asks_for_the_parameters(open_page, exercise_page):
+    path, root, p = exercise_page
+    trace = trace_backward(root)
+    tab, problems = open_page(path, 1024, 768)
+    for k, s in enumerate(trace, 1):
+        name = s.name if s.node.label is not None else f"({s.name})"
+        assert tab.text_content("#question") == f"∂E_total/∂{name} = ?"
+        assert tab.text_content("#status").startswith(f"step {k - 1} / ")  # asked before it is shown
+        assert answer(tab, _number(s.upstream), enter=k % 2 == 0).startswith("correct")
+        assert tab.text_content("#status").startswith(f"step {k} / ")
+        w = where(tab)
+        assert w["current"] and w["text"] >= viz.page.READABLE_PX
+    assert node_texts(tab)["w5"][-1] == "grad ?"  # the parameters' grads wait for their questions
+    for name, v in p.items():
+        assert tab.text_content("#question") == f"∂E_total/∂{name} = ?"
+        assert not answer(tab, "12345").startswith("correct")
+        assert answer(tab, _number(trace.grads[v])).startswith("correct")
+        assert node_texts(tab)[name][-1] == f"grad {_number(trace.grads[v])}"
+    assert tab.text_content("#question").startswith("all answered")
+    assert tab.is_disabled("#answer")
+    text = path.read_text(encoding="utf-8")
+    assert "∂E_total/∂0.5" not in text and "∂E_total/∂2 " not in text  # constants are never asked about
+    assert problems == []
+
+
+def test_exercise_names_a_sign_slip_and_reveal_moves_on(open_page, exercise_page):
+    path, root, _ = exercise_page
+    trace = trace_backward(root)
+    tab, problems = open_page(path)
+    for _ in range(9):  # to ∂E_total/∂out_o1 = 0.7414
+        tab.click("#reveal")
+    assert tab.text_content("#question") == "∂E_total/∂out_o1 = ?"
+    verdict = answer(tab, "-0.7414")
+    assert verdict.startswith("wrong (sign): ") and "opposite sign" in verdict
+    assert tab.eval_on_selector("#verdict", "e => e.className") == "wrong"
+    assert tab.text_content("#status").startswith("step 9 / ")  # a wrong answer does not move on
+    assert answer(tab, "0.74").startswith("wrong")  # right only to 2 digits: 4 are asked for
+    assert answer(tab, "abc").startswith("not a number")
+    assert answer(tab, "0.741365").startswith("correct")  # more digits are fine
+    assert tab.text_content("#status").startswith("step 10 / ")
+    tab.click("#reveal")
+    assert tab.text_content("#verdict") == f"revealed: ∂E_total/∂net_o1 = {_number(trace.steps[10].upstream)}"
+    assert problems == []
+
+
+def test_exercise_in_forward_mode_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="exercise=True asks for the backward pass"):
+        viz.backward_page(Value(1.0, label="x") * 2, tmp_path / "p.html", mode="forward", exercise=True)
+
+
+def test_demos_write_exercise_pages(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert mazur.main(["--page", "ex", "--exercise"]) == 0
+    assert "asks for the gradient the step reveals" in " ".join(capsys.readouterr().out.split())
+    assert 'id="question"' in (tmp_path / "ex.html").read_text(encoding="utf-8")
+    assert truth_table.main(["--no-graph", "--page", "tt.html", "--exercise", "--steps", "300"]) in (0, 1)
+    assert 'id="question"' in (tmp_path / "tt.html").read_text(encoding="utf-8")
+
+
+# ---- labels of any content, and refusals ---------------------------------------------------------------------
+@pytest.mark.parametrize("label", ["<!--<script>", "</script><script>alert(1)</script>", "a\x00b", "\"q\" 'r'",
+                                   "x\u2028y", "&amp; <b>"], ids=["comment-script", "end-script", "nul",
+                                                                   "quotes", "u2028", "entity"])
+def test_labels_of_any_content_leave_the_page_working(open_page, tmp_path, label):
+    x = Value(2.0, label=label)
+    y = (x * Value(3.0, label="w")).tanh()
+    y.label = label + "!"
+    path = viz.backward_page(y, tmp_path / "p.html", title=label, exercise=True)
+    tab, problems = open_page(path)
+    tab.click("#step")
+    tab.click("#step")
+    assert tab.text_content("#status").startswith("step 2 / 2")
+    shown = label.replace("\x00", "\u2400")
+    assert shown in tab.text_content("#graph")
+    assert tab.text_content("h1") == shown
+    assert problems == []
+
+
+def test_a_too_large_graph_is_refused_before_the_trace(tmp_path, monkeypatch):
+    import micrograd_lite.explain as explain
+    x = Value(1.0)
+    for _ in range(300):
+        x = x * 1.01
+    monkeypatch.setattr(viz.page, "trace_backward", lambda root: pytest.fail("traced a graph too large to draw"))
+    with pytest.raises(viz.GraphTooLargeError, match="^backward_page: the graph of .* more than max_nodes=400"):
+        viz.backward_page(x, tmp_path / "p.html")
+    assert explain.trace_backward  # the real one is untouched
+
+
+def test_demo_page_without_graphviz_exits_non_zero_with_the_hint(tmp_path, monkeypatch, option_error):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    message = option_error(mazur, ["--page", "net.html"])
+    assert "argument --page: the page needs Graphviz's `dot` program" in message and "apt-get install graphviz" \
+        in message
+    assert not (tmp_path / "net.html").exists()
+
+
+def test_write_page_reports_a_failure(tmp_path, monkeypatch):
+    from demos.cli import write_page
+    monkeypatch.setenv("PATH", str(tmp_path))
+    ok, line = write_page(Value(1.0, label="x") * 2, str(tmp_path / "p.html"))
+    assert not ok and line.startswith("Page not written: backward_page: Graphviz's `dot` program was not found")
+
+
+def test_params_may_be_a_generator(tmp_path):
+    p = mazur.make_params()
+    root = mazur.forward(p)["E_total"]
+    text = viz.backward_page(root, tmp_path / "g.html", params=(v for v in p.values()), exercise=True).read_text(
+        encoding="utf-8")
+    assert "#c6dbef" in text and "∂E_total/∂w5" in text  # parameters filled blue, and asked about
+
+
+def test_a_pinch_zooms_about_the_fingers(open_page, mazur_page):
+    tab, problems = open_page(mazur_page[0], 1024, 768)
+    where(tab)
+    s0 = tab.evaluate("window.backwardPage.view().s")
+    # two pointers moving apart, as a touch screen reports a pinch (Pointer Events)
+    tab.evaluate("""() => {
+      const box = document.getElementById("graph"), r = box.getBoundingClientRect();
+      const x = r.left + r.width / 2, y = r.top + r.height / 2;
+      const fire = (type, id, dx) => box.dispatchEvent(new PointerEvent(type, {pointerId: id, clientX: x + dx,
+                                                       clientY: y, bubbles: true, pointerType: "touch"}));
+      fire("pointerdown", 11, -50); fire("pointerdown", 12, 50);
+      fire("pointermove", 12, 100);  // the distance 100 -> 150: zoom by 1.5
+      fire("pointerup", 11, -50); fire("pointerup", 12, 100);
+    }""")
+    assert tab.evaluate("window.backwardPage.view().s") == pytest.approx(1.5 * s0)
+    assert problems == []
+
+
+def test_an_unlabelled_parameter_is_asked_about_as_a_parameter_not_a_number(tmp_path):
+    w = Value(0.3)  # as an MLP's weights are: no label
+    y = (w * Value(2.0, label="x")).tanh()
+    y.label = "y"
+    text = viz.backward_page(y, tmp_path / "p.html", params=[w], exercise=True).read_text(encoding="utf-8")
+    assert "\"name\": \"∂y/∂[parameter, data 0.3]\"" in text  # asked about as a parameter
+    assert "∂y/∂[parameter, data 0.3] += " in text  # and its line in the step's text

@@ -92,7 +92,7 @@ def test_sign(net):
     _, n = net
     r = check(n["E_total"], {"∂E_total/∂out_o1": "-0.741365", "w5+": "0.441"}, lr=0.5)
     assert kinds(r, "∂E_total/∂out_o1")[0] == "sign" and kinds(r, "w5+")[0] == "sign"
-    assert any("(0.01 - out_o1)" in c.sentence for c in r["∂E_total/∂out_o1"].causes)
+    assert any("0.01 − out_o1" in c.sentence for c in r["∂E_total/∂out_o1"].causes)
 
 
 def test_decimal_shift_is_the_notes_h1_and_h2(net):
@@ -567,3 +567,24 @@ def test_on_random_graphs_check_never_raises_and_never_flags_a_right_number(data
         for c in item.causes:
             assert c.kind in KINDS and agreement(item.written, c.value) is not None
             assert 0 <= c.digits <= 17 and isinstance(c.coincidence, bool)
+
+
+def test_slip_values_lists_what_each_slip_makes_of_a_gradient():
+    """`slip_values` (the exercise page's source) gives, per node, the catalogue's numbers for d root / d node:
+    the sign slip is minus the engine's gradient; the engine's own value is never listed."""
+    from micrograd_lite.slips import slip_values
+    w, x = Value(0.4, label="w"), Value(0.5, label="x")
+    h = (w * x).tanh()
+    h.label = "h"
+    loss = 0.5 * (0.1 - h) ** 2
+    loss.label = "L"
+    loss.backward()
+    found = slip_values(loss, [w, h])
+    assert set(found) == {w, h}
+    for node in (w, h):
+        kinds = {kind for kind, _, _ in found[node]}
+        assert "sign" in kinds
+        assert any(kind == "sign" and value == -node.grad for kind, _, value in found[node])
+        assert all(value != node.grad for _, _, value in found[node])
+    with pytest.raises(TypeError, match="slip_values: root must be a Value"):
+        slip_values(1.0, [w])

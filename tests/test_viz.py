@@ -53,9 +53,11 @@ def test_svg_shows_every_value_with_label_data_and_grad(mazur_net, tmp_path):
     assert out == tmp_path / "mazur.svg"
     nodes, _ = read_svg(out)
     shown = value_nodes(nodes)
-    # Every Value of the graph once, its label (when set), data and grad to 4 significant digits.
+    # Every Value of the graph once, its label (when set), data and grad to 4 significant digits; a constant
+    # (an unlabelled leaf) only its data.
     expected = collections.Counter(
-        (*([] if v.label is None else [v.label]), f"data {v.data:.4g}", f"grad {v.grad:.4g}")
+        (*([] if v.label is None else [v.label]), f"data {v.data:.4g}",
+         *([f"grad {v.grad:.4g}"] if v.parents or v.label is not None else []))
         for v in topological_order(root))
     assert collections.Counter(t for t, _, _ in shown.values()) == expected
     assert sum(expected.values()) == 33  # 10 parameters, 2 inputs, 6 constants, 15 computed

@@ -22,8 +22,8 @@ del graphviz
 
 from .graph import (HIGHLIGHT_COLOR, INPUT_COLOR, MAX_NODES, PARAMETER_COLOR, GraphTooLargeError,
                     draw_dot)
-from .render import FORMATS, GraphvizNotFoundError, render
+from .render import FORMATS, INSTALL_HINT, GraphvizNotFoundError, render
 from .page import MODES, backward_page
 
 __all__ = ["draw_dot", "render", "backward_page", "MODES", "GraphTooLargeError", "GraphvizNotFoundError",
-           "FORMATS", "MAX_NODES", "HIGHLIGHT_COLOR", "PARAMETER_COLOR", "INPUT_COLOR"]
+           "FORMATS", "MAX_NODES", "HIGHLIGHT_COLOR", "PARAMETER_COLOR", "INPUT_COLOR", "INSTALL_HINT"]

@@ -2,7 +2,8 @@
 
 What the picture shows:
 - one record node per Value: ``label | data … | grad …`` (the label only when set; numbers to 4
-  significant digits, Python's ``.4g`` format);
+  significant digits, Python's ``.4g`` format); a constant (an unlabelled leaf not in ``params``) is only
+  its ``data``: it has no gradient to show;
 - one small ellipse per operation (``+``, ``*``, ``dot``, ``sigmoid``, …: the engine's op names) between
   the operands and the Value it produced; edges point the way data flows, operands -> op -> result;
 - the fill colour says what a Value is: a leaf listed in ``params`` is a parameter (blue), any other leaf
@@ -36,10 +37,27 @@ COMPUTED_COLOR = "white"     # intermediate (computed) Values
 # Record labels treat these as syntax; DOT strings treat backslash and double quote as escapes.
 _RECORD_SPECIAL = {c: "\\" + c for c in '\\{}|<>"'}
 _RECORD_SPECIAL["\n"] = "\\n"
+# dot rejects a NUL byte and control characters make no sense in a picture: each is drawn as its Unicode
+# control picture (NUL as ␀, U+2400), so any label draws.
+_RECORD_SPECIAL.update({chr(c): chr(0x2400 + c) for c in range(32) if chr(c) not in "\n"})
+_RECORD_SPECIAL["\x7f"] = "\u2421"
+_RECORD_SPECIAL["&"] = "&amp;"  # dot reads HTML entities in labels: a label "&amp;" is drawn as written
 
 
 class GraphTooLargeError(ValueError):
     """Raised by `draw_dot` when the graph has more Values than ``max_nodes``."""
+
+
+def check_size(root, order, max_nodes, caller):
+    """Raise `GraphTooLargeError`, its message starting with `caller`, when `order` (the graph of `root` in
+    topological order) has more than `max_nodes` Values; ValueError for a `max_nodes` that is not an int >= 1."""
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"{caller}: max_nodes must be a positive int, got {max_nodes!r}")
+    if len(order) > max_nodes:
+        raise GraphTooLargeError(
+            f"{caller}: the graph of {root!r} has {len(order):,} Values, more than max_nodes={max_nodes}. "
+            f"Draw a part of it by passing an intermediate Value as root (e.g. one neuron's output or one "
+            f"example's loss), or raise max_nodes (dot's layout slows down sharply past a few hundred).")
 
 
 def _record_text(text):
@@ -103,11 +121,7 @@ def draw_dot(root, *, rankdir="LR", show_grad=True, max_nodes=MAX_NODES, highlig
     parameters = set(_value_list(params, "params"))
 
     order = topological_order(root)
-    if len(order) > max_nodes:
-        raise GraphTooLargeError(
-            f"draw_dot: the graph of {root!r} has {len(order):,} Values, more than max_nodes={max_nodes}. "
-            f"Draw a part of it by passing an intermediate Value as root (e.g. one neuron's output or one "
-            f"example's loss), or raise max_nodes (dot's layout slows down sharply past a few hundred).")
+    check_size(root, order, max_nodes, "draw_dot")
     ids = {v: f"v{i}" for i, v in enumerate(order)}
     for v in marked:
         if v not in ids:
@@ -123,8 +137,8 @@ def draw_dot(root, *, rankdir="LR", show_grad=True, max_nodes=MAX_NODES, highlig
         vid = ids[v]
         fields = [] if v.label is None else [_record_text(str(v.label))]
         fields.append(f"data {_number(v.data)}")
-        if show_grad:
-            fields.append(f"grad {_number(v.grad)}")
+        if show_grad and (v.parents or v.label is not None or v in parameters):
+            fields.append(f"grad {_number(v.grad)}")  # a constant is a number, with no gradient to show
         fill = COMPUTED_COLOR if v.parents else PARAMETER_COLOR if v in parameters else INPUT_COLOR
         style = _highlighted() if v in on_path else {}
         dot.node(vid, "{" + "|".join(fields) + "}", shape="record", style="filled", fillcolor=fill, **style)
