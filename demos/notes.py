@@ -2,7 +2,7 @@
 
 The notes (``shared/seeds/``, README.md there) are a learner's hand derivation with its slips. This demo
 rebuilds their networks, Mazur's 2-2-2 sigmoid net with the notes' numbers (`demos/mazur.py`) and the
-truth-table net from the weights printed in the notes (`demos/truth_table.notes_net`, 2 decimals), and
+truth-table net from the weights printed in the notes (`demos/truth_table_net.notes_net`, 2 decimals), and
 checks each number with `micrograd_lite.explain.check`: a number as written against the engine's value, a
 formula evaluated as written (its factors the engine's own values and derivatives, its literal numbers
 the notes') against the quantity it claims to be. Each record says:
@@ -42,11 +42,11 @@ from pathlib import Path
 
 from micrograd_lite import Embedding, Layer, Value, cross_entropy, softmax
 from micrograd_lite.explain import check, claim_value
-from micrograd_lite.replay import replay
-from micrograd_lite.slips import agreement
+from micrograd_lite.explain import replay
+from micrograd_lite.explain.claims import agreement
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from demos import cli, mazur, truth_table  # noqa: E402
+from demos import cli, mazur, truth_table_net as truth_table  # noqa: E402
 
 SEEDS = Path(os.environ.get("SEEDS_DIR", Path(__file__).resolve().parents[2] / "shared" / "seeds"))
 M, C3, T1, T0 = ("004_7e7d1ebaee39c00c.txt", "003_e6819feadf4f2369.txt", "001_818539889c24189a.txt",

@@ -8,7 +8,7 @@ runs them, so the generated gradient is the engine's gradient, term for term.
 import math
 import sys
 
-from ..explain import on_paths
+from ..graph import on_paths
 from ..ops import OPS
 from .names import grad_name, label_comment, temporary
 from .rules import Accumulator, Branch, CompileError, Sym, explore, literal, run_backward, sym_log
