@@ -356,7 +356,7 @@ def _paths_multiplied(s):
 
 
 def _updated_weights(s):
-    ctx, claim, lr = s.ctx, s.claim, s.ctx.lr
+    ctx, lr = s.ctx, s.ctx.lr
     if lr is None or not ctx.params:
         return
     g = ctx.base.grads(ctx.root)
@@ -375,7 +375,7 @@ _NEIGHBOURS = 2  # ... this many in the graph's order (w.3 with w.4 and w.5), so
 
 
 def _renumbered(s):
-    ctx, claim = s.ctx, s.claim
+    ctx = s.ctx
     groups = {}
     for leaf in ctx.leaves:
         groups.setdefault(ctx.roles[leaf], []).append(leaf)
