@@ -42,7 +42,7 @@ from pathlib import Path
 
 from micrograd_lite import Embedding, Layer, Value, cross_entropy, softmax
 from micrograd_lite.explain import check, claim_value
-from micrograd_lite.explain import replay
+from micrograd_lite.explain.replay import replay
 from micrograd_lite.explain.claims import agreement
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

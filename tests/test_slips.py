@@ -1,4 +1,4 @@
-"""micrograd_lite.explain.check and its slip catalogue (explain.slips): verdicts to the printed digits, every kind of slip detected on the
+"""micrograd_lite.explain.check (explain/checker.py) and its slip catalogue (explain.slips): verdicts to the printed digits, every kind of slip detected on the
 notes' two networks (Mazur's 2-2-2 and the truth-table net with the notes' printed weights), correct,
 rounded and truncated claims never flagged, and the errors for bad names and numbers."""
 

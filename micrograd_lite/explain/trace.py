@@ -15,16 +15,18 @@ __all__ = ["trace_backward", "BackwardTrace", "TraceStep", "TraceEdge"]
 
 
 # ---- the backward pass, step by step ------------------------------------------------------------------------
-TraceStep = namedtuple("TraceStep", "node name op upstream edges")
+class TraceStep(namedtuple("TraceStep", "node name op upstream edges")):
+    """One closure run of ``backward()``: `node` (the Value), its printed `name`, its `op`, the `upstream`
+    gradient d root/d node when its closure runs, and `edges`, a list of `TraceEdge`, one per distinct parent."""
 
-TraceStep.__doc__ = """One closure run of ``backward()``: `node` (the Value), its printed `name`, its `op`, the `upstream`
-gradient d root/d node when its closure runs, and `edges`, a list of `TraceEdge`, one per distinct parent."""
+    __slots__ = ()
 
-TraceEdge = namedtuple("TraceEdge", "parent name local contribution running")
 
-TraceEdge.__doc__ = """One parent of a step: the `parent` Value, its printed `name`, the `local` derivative d node/d parent
-(from `local_derivatives`), the `contribution` upstream x local, and the parent's `running` gradient after it."""
+class TraceEdge(namedtuple("TraceEdge", "parent name local contribution running")):
+    """One parent of a step: the `parent` Value, its printed `name`, the `local` derivative d node/d parent
+    (from `local_derivatives`), the `contribution` upstream x local, and the parent's `running` gradient after it."""
 
+    __slots__ = ()
 
 
 class BackwardTrace:
