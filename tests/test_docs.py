@@ -81,3 +81,19 @@ def test_the_readme_is_a_front_door():
     for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
         if not target.startswith(("http://", "https://")):
             assert os.path.exists(os.path.join(ROOT, target)), f"README links to {target}, which is not there"
+
+
+def test_the_readmes_code_runs(tmp_path, monkeypatch, dot):
+    """Every ```python block of the README runs as printed (from a checkout: the demos importable), in a
+    temporary folder for the files it writes; the derivation example's verdicts are as its comment says."""
+    text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 2
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(ROOT)
+    for block in blocks:
+        namespace = {}
+        exec(compile(block, "README.md", "exec"), namespace)
+    report = namespace["check"](namespace["E_total"], {"∂E_total/∂w5": "0.0821", "∂E_total/∂w1": "-0.000439"})
+    assert report["∂E_total/∂w1"].verdict == "wrong" and report["∂E_total/∂w1"].causes[0].kind == "sign"
+    assert (tmp_path / "backprop.html").is_file()

@@ -476,7 +476,7 @@ def test_on_the_moons_mlp_the_screened_families_still_find_the_slip(capsys):
 
 def test_the_readme_example_is_what_check_prints_at_100_columns():
     from pathlib import Path
-    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[1] / "docs" / "checking.md").read_text(encoding="utf-8")
     start = text.index('print(check(n["E_total"], {"net_h1": "0.44"')
     block = text[text.index("```\n", text.index("```\n", start) + 4) + 4:]
     block = block[:block.index("```")].rstrip("\n")
@@ -532,7 +532,7 @@ def test_the_readme_states_the_searchs_budgets():
     from pathlib import Path
     from benchmarks import check_cost
     from micrograd_lite.explain import slips
-    text = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    text = " ".join((Path(__file__).resolve().parents[1] / "docs" / "checking.md").read_text(encoding="utf-8").split())
     assert (slips._ALWAYS, slips._WORK, slips._KEEP, slips._GROUP, slips._NEIGHBOURS, slips.CROWD) == (32, 50_000, 2, 16, 2, 6)
     assert ("a family of more than 32 replays of a gradient or a step that would cost more than 50,000 node "
             "evaluations is screened") in text and "and the 2 nearest, are replayed" in text
