@@ -101,23 +101,23 @@ def backward_terms(node, trace, needed, templates=None):
         tree = _template(node, trace, needed)
         if templates is not None:
             templates[key] = tree
-    return _fill(tree, _Fill(node, names), ps)
+    n = names[node]
+    fill = dict(zip(_operand_keys(len(ps)), map(names.__getitem__, ps)), g=grad_name(n), o=n)
+    if node.op == "logsumexp":
+        es = temporary(n, "es")
+        fill["s"] = temporary(n, "s")
+        fill.update((f"es{i}", f"{es}[{i}]") for i in range(len(ps)))
+    return _fill(tree, fill, ps)
 
 
-class _Fill(dict):
-    """The names a template's placeholders stand for at `node` (a mapping for ``str.format_map``)."""
+_KEYS = []
 
-    def __init__(self, node, names):
-        super().__init__(g=grad_name(names[node]), o=names[node])
-        self.node, self.names = node, names
 
-    def __missing__(self, key):
-        n = self.names[self.node]
-        if key == "s":
-            return temporary(n, "s")
-        if key.startswith("es"):
-            return f"{temporary(n, 'es')}[{int(key[2:])}]"
-        return self.names[self.node.parents[int(key[1:])]]  # "p3": operand 3
+def _operand_keys(n):
+    """``['p0', ..., 'p<n-1>']``: the placeholders of n operands."""
+    while len(_KEYS) < n:
+        _KEYS.append(f"p{len(_KEYS)}")
+    return _KEYS[:n]
 
 
 def _template(node, trace, needed):
