@@ -1,8 +1,11 @@
 """Code generation: a `Trace` as Python source, one statement per op forward and per chain-rule term backward.
 
-Forward statements come from `FORWARD` (one template per op; they compute the engine's floats exactly).
+Forward statements come from each op's row in `ops.OPS` (its scalar source; they compute the engine's floats
+exactly).
 Backward statements are the engine's own closures run on `rules.Sym` stand-ins, in the order ``backward()``
-runs them, so the generated gradient is the engine's gradient, term for term.
+runs them, so the generated gradient is the engine's gradient, term for term. A closure runs once per
+signature (op, operand count, shared operands, which need a gradient, constants): on placeholders, whose
+terms every node of that signature fills with its own names (`backward_terms`).
 """
 
 import math
