@@ -91,8 +91,8 @@ def backward_terms(node, trace, needed, templates=None):
     (its code, operand count, which operands are the same node, which need a gradient, the unlabelled
     constants among them, whose values are written into the terms) on placeholder stand-ins (``{g}`` the
     upstream gradient, ``{o}`` the node's value, ``{p3}`` operand 3's, ``{es3}``, ``{s}`` logsumexp's
-    temporaries); every other node with that signature gets the same terms with its own names filled in. The closure alone decides the terms; the
-    cache only saves running it again on different names."""
+    temporaries); every other node with that signature gets the same terms with its own names filled in.
+    The closure alone decides the terms; the cache only saves running it again on different names."""
     names, kind, ps = trace.names, trace.kind, node.parents
     first = {}
     key = (node._backward.__code__, len(ps),
@@ -113,14 +113,16 @@ def backward_terms(node, trace, needed, templates=None):
     return _fill(tree, fill, ps)
 
 
-_KEYS = []
+_KEYS = ()
 
 
 def _operand_keys(n):
-    """``['p0', ..., 'p<n-1>']``: the placeholders of n operands."""
-    while len(_KEYS) < n:
-        _KEYS.append(f"p{len(_KEYS)}")
-    return _KEYS[:n]
+    """``('p0', ..., 'p<n-1>')``: the placeholders of n operands."""
+    global _KEYS
+    keys = _KEYS
+    if len(keys) < n:  # replaced whole, never appended to: another thread reads a complete tuple
+        keys = _KEYS = tuple(f"p{i}" for i in range(max(n, 2 * len(keys))))
+    return keys[:n]
 
 
 def _template(node, trace, needed):
