@@ -2,8 +2,8 @@
 
 ``step = compile(fn, *example_args)`` traces ``fn`` on the example (`trace`), writes Python source with one
 statement per op forward and one per chain-rule term backward (`codegen`), and compiles it. The backward
-statements are the engine's own backward closures run on symbolic stand-ins (`rules`): no derivative is
-written here a second time.
+statements are the engine's own backward closures run on symbolic stand-ins (`rules`), once per op
+signature, their terms then filled with each node's names: no derivative is written here a second time.
 """
 
 import builtins
