@@ -33,7 +33,7 @@ from .codegen import needs_grad
 from .rules import Accumulator, Branch, CompileError, Sym, explore, literal, run_backward, sym_log
 from .trace import CONSTANT, OP, PARAMETER, trace
 
-__all__ = ["compile_batched", "BatchedStep", "numpy_or_error"]
+__all__ = ["compile_batched", "BatchedStep", "ParameterVector", "numpy_or_error"]
 
 ELEMENTWISE = {name for name, row in OPS.items() if row.elementwise}
 
@@ -560,12 +560,29 @@ class BatchedStep:
             parts.append(arr.reshape(arr.shape[0], -1))
         return self._to_backend(np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0])
 
-    def __call__(self, *batch):
+    def __call__(self, *batch, vector=None):
+        """The mean (or sum) loss over the batch (a float). Without `vector`: at the parameters' ``.data``,
+        its gradient added to each parameter's ``.grad``. With `vector` (this step's `parameter_vector`): at
+        ``vector.data``, its gradient added to ``vector.grad``; no Value is read or written."""
         X = self._batch(batch, "step")
+        if vector is not None:
+            if not isinstance(vector, ParameterVector) or vector.step is not self:
+                raise CompileError(f"step: vector must be this step's parameter_vector(), got "
+                                   f"{type(vector).__name__} {short_repr(vector)}")
+            loss, grad = self._step(vector.data, X, True)
+            vector._grad += grad
+            return loss
         loss, grad = self._step(self._vector([v.data for v in self.params]), X, True)
         for v, g in zip(self.params, grad.tolist()):
             v.grad += g
         return loss
+
+    def parameter_vector(self):
+        """The parameters' current ``.data`` as one `ParameterVector` (``.data`` and ``.grad``, numpy vectors
+        of ``len(step.params)``, in `params`' order), for training without per-parameter Python:
+        ``step(*batch, vector=v)`` and an optimizer over ``[v]`` (`SGD`, `Adam`, `AdamW`). The Values are
+        not changed until ``v.write_back()``."""
+        return ParameterVector(self)
 
     def forward(self, *batch):
         """The mean (or sum) loss over the batch (a float); no gradient."""
@@ -582,6 +599,67 @@ class BatchedStep:
             raise CompileError(f"step.loss_and_grad: p must be a vector of {len(self.params)} parameter values, "
                                f"got shape {tuple(p.shape)}")
         return self._step(p, self._batch(batch, "step.loss_and_grad"), True)
+
+
+class ParameterVector:
+    """A compiled batched step's parameters as one vector, in the manner of a PyTorch tensor with a gradient
+    (and of ``torch.nn.utils.parameters_to_vector`` / ``vector_to_parameters``): made by
+    ``step.parameter_vector()``, which copies the parameters' ``.data`` into ``.data`` (a numpy float vector,
+    one entry per ``step.params``, in order) and starts ``.grad`` at zeros.
+
+    ``step(*batch, vector=v)`` evaluates the step at ``v.data`` and adds its gradient to ``v.grad``; an
+    optimizer given ``[v]`` (``SGD([v], lr=0.1)``, `Adam`, `AdamW`) updates ``v.data`` in place with the same
+    rule, element by element, as it would each Value (tests/test_batched.py: equal to 1e-12 over many steps).
+
+    Keeping the two in sync: the vector is a copy. Training changes only the vector; the Values (the model)
+    keep the numbers they had until ``v.write_back()`` copies all of ``v.data`` into them at once (no Value
+    is changed if ``v.data`` has the wrong shape, and none is left half-written); ``v.read()`` copies the
+    Values' ``.data`` back into the vector (after editing or loading the model). Write back before using
+    the model (evaluating it, saving it, calling ``step(...)`` without `vector`).
+
+    ``v.grad = 0.0`` (an optimizer's ``zero_grad()``) fills the gradient with that number in place; setting
+    it to an array copies the array in (CompileError for another shape)."""
+
+    def __init__(self, step):
+        self.step = step
+        self.data = step._vector([v.data for v in step.params])
+        n = len(step.params)
+        self._grad = step._np.zeros(n) if step.backend == "numpy" else self.data.new_zeros(n)
+        self.sqrt = step._np.sqrt if step.backend == "numpy" else _torch_sqrt  # for Adam: correctly rounded
+
+    @property
+    def grad(self):
+        """The accumulated gradient: a vector of ``len(step.params)`` floats."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        shape = tuple(getattr(value, "shape", ()))
+        if shape not in ((), tuple(self._grad.shape)):
+            raise CompileError(f"ParameterVector.grad: expected a number or a vector of {len(self._grad)} "
+                               f"values, got shape {shape}")
+        self._grad[...] = value
+
+    def write_back(self):
+        """Copy ``.data`` into the parameters' ``.data`` (all of them, in one pass over a list made first)."""
+        values = self.data.tolist()
+        if len(values) != len(self.step.params) or any(isinstance(x, list) for x in values[:1]):
+            raise CompileError(f"ParameterVector.write_back: .data must be a vector of {len(self.step.params)} "
+                               f"values, got shape {tuple(self.data.shape)}; no parameter was changed")
+        for v, x in zip(self.step.params, values):
+            v.data = x
+
+    def read(self):
+        """Copy the parameters' current ``.data`` into ``.data`` (in place)."""
+        self.data[...] = self.step._vector([v.data for v in self.step.params])
+
+    def __repr__(self):
+        return f"ParameterVector({len(self.step.params)} parameters)"
+
+
+def _torch_sqrt(x):
+    import torch
+    return torch.sqrt(x)
 
 
 def _real_array(np, a, what):
