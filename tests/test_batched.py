@@ -49,7 +49,7 @@ def test_makemore_batch_gradients_equal_the_engine_on_the_same_batch():
     assert_close(got, grads(params))
     assert step.forward(eye[X], eye[Y]) == loss
     # the hidden layer is one matrix product, its tanh one vector op
-    assert any(" @ p[" in line and "+ p[" in line for line in step.source.splitlines())
+    assert any(" @ h" in line and "_W.T + p[" in line for line in step.source.splitlines())
     assert sum(1 for line in step.source.splitlines() if "tanh(" in line) == 1
 
 
@@ -308,7 +308,7 @@ def test_an_example_independent_block_is_computed_once():
     step = mg.compile(STATIC_CASES["L2 penalty Value.dot(P, P)"][0], [1.0, 2.0, 3.0], batch=True)
     # the penalty's dot reads parameters only: one row (its gradient too), not one per example
     assert any("= expand(p[" in line and line.endswith(", 1, 3)") for line in step.source.splitlines())
-    assert "zeros(1, 1)" in step.source
+    assert any(line.strip().startswith("grad_e4 = ") and line.endswith(", 1, 1)") for line in step.source.splitlines())
 
 
 @pytest.mark.parametrize("bad, message", [
