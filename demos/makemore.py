@@ -429,10 +429,10 @@ def learning_rate(step, steps, lr, decay_at=0.75, factor=0.1):
 def train_compiled(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=True, on_eval=None,
                    eval_every=0, decay_at=0.75):
     """`train` with the batched compiled step (`micrograd_lite.compile` with ``batch=True``, numpy) of the
-    model's `NameMLP.one_hot_loss`: the same batches (drawn from `rng` in the same order) and the same SGD
-    updates, ``p -= lr * grad``, to rounding. The parameters live in one numpy vector while training and are
-    written back to their ``.data`` at the end (also when training stops early); `on_eval(step, forward)`
-    gets an `ArrayForward` read from that vector. Returns the minibatch losses.
+    model's `NameMLP.one_hot_loss`: the same batches (drawn from `rng` in the same order) and the same SGD updates,
+    ``p -= lr * grad``, to rounding. The parameters live in the step's `ParameterVector` while training (`SGD`
+    updates it in place) and are written back to their ``.data`` at the end (also when training stops early);
+    `on_eval(step, forward)` gets an `ArrayForward` read from that vector. Returns the minibatch losses.
     Raises CompileError naming the `fast` extra without numpy (nothing is changed then), Diverged as `train`."""
     from micrograd_lite.compiler.batched import numpy_or_error
     np = numpy_or_error()
@@ -444,12 +444,9 @@ def train_compiled(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=
         raise micrograd_lite.CompileError(f"makemore: the compiled step has {len(step.params)} parameters, "
                                           f"the model {len(params)}")
     Xa, Ya = np.asarray(X), np.asarray(Y)
-    p = np.array([v.data for v in step.params])
+    vector = step.parameter_vector()  # the parameters while training: one numpy vector, SGD on it in place
+    opt = SGD([vector], lr=lr)
     positions = ArrayForward.positions(model, step.params, np)
-
-    def write_back():
-        for v, x in zip(step.params, p.tolist()):
-            v.data = x
     losses = []
     bar = tqdm(range(steps), unit="step", disable=not progress, dynamic_ncols=True)
     # Overflow is checked below (Diverged), so numpy's own warnings about it would only repeat it, in its words.
@@ -458,22 +455,22 @@ def train_compiled(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=
         errstate.__enter__()
         for i in bar:
             ix = [rng.randrange(len(X)) for _ in range(batch_size)]
-            loss, grad = step.loss_and_grad(p, eye[Xa[ix]], eye[Ya[ix]])
-            loss = float(loss)
+            opt.zero_grad()
+            loss = float(step(eye[Xa[ix]], eye[Ya[ix]], vector=vector))
             if not math.isfinite(loss):
                 raise Diverged(i + 1, loss)
-            rate = learning_rate(i, steps, lr, decay_at)
-            p -= rate * grad
-            if not np.isfinite(p).all():
+            opt.lr = learning_rate(i, steps, lr, decay_at)
+            opt.step()
+            if not np.isfinite(vector.data).all():
                 raise Diverged(i + 1, loss, update=True)
             losses.append(loss)
-            bar.set_postfix_str(f"last batch loss {loss:.4f}, lr {rate:g}", refresh=False)
+            bar.set_postfix_str(f"last batch loss {loss:.4f}, lr {opt.lr:g}", refresh=False)
             if on_eval is not None and ((eval_every and (i + 1) % eval_every == 0) or i + 1 == steps):
-                bar.write(on_eval(i + 1, ArrayForward.of_vector(model, p, positions, np)), file=sys.stdout)
+                bar.write(on_eval(i + 1, ArrayForward.of_vector(model, vector.data, positions, np)), file=sys.stdout)
     finally:
         errstate.__exit__(None, None, None)
         bar.close()
-        write_back()  # also on Diverged: the model holds where training stopped
+        vector.write_back()  # also on Diverged: the model holds where training stopped
     return losses
 
 

@@ -22,11 +22,10 @@ __all__ = ["SGD", "Adam", "AdamW"]
 class SGD:
     """Stochastic gradient descent, optionally with momentum.
 
-    `params`: an iterable of Values (e.g. ``model.parameters()``; a Value listed twice is updated once) or
-    of `ParameterVector`s; `lr`: learning rate (a number >= 0); `momentum`: a number in [0, 1). Raises TypeError when `params`
-    is not an iterable of Values (a model, its unbound ``parameters`` method or a single Value get a hint)
-    or lr/momentum is not an int or float (a Value included), ValueError for an empty list or
-    out-of-range numbers.
+    `params`: an iterable of Values (e.g. ``model.parameters()``; a Value listed twice is updated once) or of
+    `ParameterVector`s; `lr`: learning rate (a number >= 0); `momentum`: a number in [0, 1). Raises TypeError when
+    `params` is not an iterable of Values (a model, its unbound ``parameters`` method or a single Value get a hint)
+    or lr/momentum is not an int or float (a Value included), ValueError for an empty list or out-of-range numbers.
     """
 
     def __init__(self, params, lr, momentum=0.0):
@@ -98,8 +97,9 @@ class Adam:
     with m and v starting at 0; eps is added after the square root of the bias-corrected v.
 
     `params`: an iterable of Values (e.g. ``model.parameters()``; a Value listed twice is updated once) or
-    of `ParameterVector`s (each updated as a whole, elementwise); `lr`: learning rate, a number >= 0, which may be changed between steps (``opt.lr = ...``) for a schedule;
-    `betas`: a pair (beta1, beta2), each in [0, 1); `eps`: a number >= 0; `weight_decay`: a number >= 0.
+    of `ParameterVector`s (each updated as a whole, elementwise); `lr`: learning rate, a number >= 0, which
+    may be changed between steps (``opt.lr = ...``) for a schedule; `betas`: a pair (beta1, beta2), each in
+    [0, 1); `eps`: a number >= 0; `weight_decay`: a number >= 0.
     Raises TypeError when `params` is not an iterable of Values or a hyperparameter is not an int or float (a
     Value included) or `betas` is not a pair, ValueError for an empty list or an out-of-range number; each
     message names the class and the argument. Setting `lr` checks it the same way.
