@@ -4,8 +4,9 @@ L2). Each step is loss, gradients and an SGD update; the batched step is timed t
 (``step(...)``: reads every ``.data``, adds to every ``.grad``, then `SGD`), on a bare parameter vector
 (``step.loss_and_grad`` and ``p -= lr * g``, as ``demos/makemore.py --compile`` trains) and on the step's
 `ParameterVector` with the library's optimizers (``step(*batch, vector=v)``, then ``SGD([v])`` or ``Adam([v])``
-with ``zero_grad``), against PyTorch's step with ``torch.optim.SGD`` / ``torch.optim.Adam``. The steps take
-turns; medians of `repeat` rounds of `number` steps each; ratios to PyTorch float64 (SGD) printed.
+with ``zero_grad``), against PyTorch's step with the SGD update written by hand (the ratios' baseline), with
+``torch.optim.SGD`` and with ``torch.optim.Adam``. The steps take turns; medians of `repeat` rounds of `number`
+steps each, in CPU time (`time.process_time`); ratios to "PyTorch float64" printed.
 
 Run: ``python -m benchmarks.batched`` (PyTorch rows only where torch is importable; it is in no extra, a large
 download)."""
@@ -20,10 +21,12 @@ from micrograd_lite import MLP, SGD, Value
 
 
 def _time(fn, number):
-    start = time.perf_counter()
+    """ms per call of `fn`, in CPU time of this process (all its threads): on a shared machine, time spent
+    waiting for a core is not counted, as the wall clock would."""
+    start = time.process_time()
     for _ in range(number):
         fn()
-    return (time.perf_counter() - start) / number * 1e3
+    return (time.process_time() - start) / number * 1e3
 
 
 def _batched_steps(np, step, opt, batch):
@@ -54,17 +57,28 @@ def _batched_steps(np, step, opt, batch):
 
 
 def _torch_steps(torch, forward, params):
-    """{name: one step}: PyTorch's `forward` (a function returning the loss), backward and an SGD (lr 0.1) or
-    Adam (lr 1e-3) update of `params`, each optimizer on its own copy of the parameters."""
+    """{name: one step}: PyTorch's `forward` (a function of the parameters returning the loss), backward and an
+    update of `params` (each variant on its own copy): by hand (``q -= 0.1 * q.grad`` under ``no_grad``, the
+    baseline of the ratios), with ``torch.optim.SGD`` (lr 0.1) and with ``torch.optim.Adam`` (lr 1e-3)."""
     steps = {}
-    for name, make in (("PyTorch float64", lambda ps: torch.optim.SGD(ps, lr=0.1)),
-                       ("PyTorch float64 + Adam", lambda ps: torch.optim.Adam(ps, lr=1e-3))):
-        own = [q.detach().clone().requires_grad_(True) for q in params]
-        opt = make(own)
+    own = [q.detach().clone().requires_grad_(True) for q in params]
 
-        def run(opt=opt, own=own):
+    def by_hand():
+        for q in own:
+            q.grad = None
+        forward(*own).backward()
+        with torch.no_grad():
+            for q in own:
+                q -= 0.1 * q.grad
+    steps["PyTorch float64"] = by_hand
+    for name, make in (("PyTorch float64 + optim.SGD", lambda ps: torch.optim.SGD(ps, lr=0.1)),
+                       ("PyTorch float64 + optim.Adam", lambda ps: torch.optim.Adam(ps, lr=1e-3))):
+        mine = [q.detach().clone().requires_grad_(True) for q in params]
+        opt = make(mine)
+
+        def run(opt=opt, mine=mine):
             opt.zero_grad()
-            forward(*own).backward()
+            forward(*mine).backward()
             opt.step()
         steps[name] = run
     return steps
@@ -175,7 +189,7 @@ def main():
         print(workload)
         base = steps.get("PyTorch float64")
         for name, ms in steps.items():
-            ratio = f"  {ms / base:5.2f}x PyTorch float64 (SGD)" if base else ""
+            ratio = f"  {ms / base:5.2f}x PyTorch float64" if base else ""
             print(f"  {name:<30} {ms:8.3f} ms{ratio}")
 
 

@@ -469,13 +469,20 @@ def _reduce_backward(block, n, w, lines):
 
 def _numpy_runtime(np, constants):
     """The names the generated code calls, on numpy arrays; `constants` (numpy arrays) as they are."""
-    def cat(B, *parts):
-        return np.concatenate([expand(q, B, np.shape(q)[-1] if np.ndim(q) else 1) for q in parts], axis=1)
+    ndarray = np.ndarray
 
-    def expand(x, B, k):
+    def cat(B, *parts):
+        return np.concatenate([q if type(q) is ndarray and q.ndim == 2 and q.shape[0] == B
+                               else expand(q, B, np.shape(q)[-1] if np.ndim(q) else 1) for q in parts], axis=1)
+
+    def expand(x, B, k):  # read only: x itself when it has the shape already (no code writes into it)
+        if type(x) is ndarray and x.shape == (B, k):
+            return x
         return np.broadcast_to(x, (B, k))
 
     def cols(g, a, b):
+        if type(g) is ndarray:
+            return g[..., a:b] if g.ndim and g.shape[-1] != 1 else g
         return g[..., a:b] if np.ndim(g) and np.shape(g)[-1] != 1 else g
 
     def rows(g):
