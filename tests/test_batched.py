@@ -51,6 +51,8 @@ def test_makemore_batch_gradients_equal_the_engine_on_the_same_batch():
     # the hidden layer is one matrix product, its tanh one vector op
     assert any(" @ h" in line and "_W.T + p[" in line for line in step.source.splitlines())
     assert sum(1 for line in step.source.splitlines() if "tanh(" in line) == 1
+    # every weight matrix a view of the parameter vector (no gather); the hidden layer's gradient assigned
+    assert "p[I" not in step.source and "grad_h3 = fresh(" in step.source and "zeros(B, 8)" not in step.source
 
 
 def test_sum_reduction_and_a_sequence_of_example_tuples():

@@ -6,7 +6,7 @@ A batch of examples builds the *same* graph with different numbers, so the graph
 
 - the inputs: ``X``, (B, N), one column per number of one example's arguments (`flatten`'s order);
 - a dot group: the `Value.dot` nodes of parameter weights (and bias) reading one same input list, e.g. a
-  Layer's neurons: one matrix product ``x @ W.T + b``, W gathered from the parameters;
+  Layer's neurons: one matrix product ``x @ W.T + b``, W a view of a slice of the parameter vector;
 - an elementwise group: one op (``tanh``, ``-``, ...) applied to nodes of earlier blocks, one vector op;
 - a reduction (``sum``, ``logsumexp``, a dot of non-parameter weights): one column.
 
