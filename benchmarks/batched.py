@@ -1,9 +1,12 @@
 """The batched compiled step (`compile(..., batch=True)`, numpy) against PyTorch vectorised float64 on the same
 batch: the makemore MLP (batch 32, 30-200-27) and the moons MLP (100 points, [16, 16, 1] relu, SVM loss + 1e-4
-L2). Each step is loss, gradients and an SGD update; the batched step is timed both through the Values
-(``step(...)``: reads every ``.data``, adds to every ``.grad``, then `SGD`) and on a parameter vector
-(``step.loss_and_grad`` and ``p -= lr * g``, as ``demos/makemore.py --compile`` trains). The steps take turns;
-medians of `repeat` rounds of `number` steps each.
+L2). Each step is loss, gradients and an SGD update; the batched step is timed through the Values
+(``step(...)``: reads every ``.data``, adds to every ``.grad``, then `SGD`), on a bare parameter vector
+(``step.loss_and_grad`` and ``p -= lr * g``, as ``demos/makemore.py --compile`` trains) and on the step's
+`ParameterVector` with the library's optimizers (``step(*batch, vector=v)``, then ``SGD([v])`` or ``Adam([v])``
+with ``zero_grad``), against PyTorch's step with the SGD update written by hand (the ratios' baseline), with
+``torch.optim.SGD`` and with ``torch.optim.Adam``. The steps take turns; medians of `repeat` rounds of `number`
+steps each, in CPU time (`time.process_time`); ratios to "PyTorch float64" printed.
 
 Run: ``python -m benchmarks.batched`` (PyTorch rows only where torch is importable; it is in no extra, a large
 download)."""
@@ -18,10 +21,12 @@ from micrograd_lite import MLP, SGD, Value
 
 
 def _time(fn, number):
-    start = time.perf_counter()
+    """ms per call of `fn`, in CPU time of this process (all its threads): on a shared machine, time spent
+    waiting for a core is not counted, as the wall clock would."""
+    start = time.process_time()
     for _ in range(number):
         fn()
-    return (time.perf_counter() - start) / number * 1e3
+    return (time.process_time() - start) / number * 1e3
 
 
 def _batched_steps(np, step, opt, batch):
@@ -38,7 +43,45 @@ def _batched_steps(np, step, opt, batch):
         nonlocal p
         _, g = step.loss_and_grad(p, *batch)
         p -= 0.1 * g
-    return {"batched, through the Values": values, "batched, parameter vector": vector}
+    v, w = step.parameter_vector(), step.parameter_vector()
+    sgd, adam = SGD([v], lr=0.1), mg.Adam([w], lr=1e-3)
+
+    def with_optimizer(opt, vec):
+        def run():
+            opt.zero_grad()
+            step(*batch, vector=vec)
+            opt.step()
+        return run
+    return {"batched, through the Values": values, "batched, parameter vector": vector,
+            "batched, vector + SGD": with_optimizer(sgd, v), "batched, vector + Adam": with_optimizer(adam, w)}
+
+
+def _torch_steps(torch, forward, params):
+    """{name: one step}: PyTorch's `forward` (a function of the parameters returning the loss), backward and an
+    update of `params` (each variant on its own copy): by hand (``q -= 0.1 * q.grad`` under ``no_grad``, the
+    baseline of the ratios), with ``torch.optim.SGD`` (lr 0.1) and with ``torch.optim.Adam`` (lr 1e-3)."""
+    steps = {}
+    own = [q.detach().clone().requires_grad_(True) for q in params]
+
+    def by_hand():
+        for q in own:
+            q.grad = None
+        forward(*own).backward()
+        with torch.no_grad():
+            for q in own:
+                q -= 0.1 * q.grad
+    steps["PyTorch float64"] = by_hand
+    for name, make in (("PyTorch float64 + optim.SGD", lambda ps: torch.optim.SGD(ps, lr=0.1)),
+                       ("PyTorch float64 + optim.Adam", lambda ps: torch.optim.Adam(ps, lr=1e-3))):
+        mine = [q.detach().clone().requires_grad_(True) for q in params]
+        opt = make(mine)
+
+        def run(opt=opt, mine=mine):
+            opt.zero_grad()
+            forward(*mine).backward()
+            opt.step()
+        steps[name] = run
+    return steps
 
 
 def makemore_steps(np):
@@ -64,18 +107,11 @@ def makemore_steps(np):
         W2 = torch.tensor([[w.data for w in n.w] for n in out.neurons], dtype=torch.float64, requires_grad=True)
         b2 = torch.tensor([n.b.data for n in out.neurons], dtype=torch.float64, requires_grad=True)
         Xt, Yt = torch.tensor(X), torch.tensor(Y)
-        params = [C, W1, b1, W2, b2]
 
-        def pytorch():
+        def forward(C, W1, b1, W2, b2):
             h = torch.tanh(C[Xt].view(len(X), -1) @ W1.T + b1)
-            loss = torch.nn.functional.cross_entropy(h @ W2.T + b2, Yt)
-            for q in params:
-                q.grad = None
-            loss.backward()
-            with torch.no_grad():
-                for q in params:
-                    q -= 0.1 * q.grad
-        steps["PyTorch float64"] = pytorch
+            return torch.nn.functional.cross_entropy(h @ W2.T + b2, Yt)
+        steps.update(_torch_steps(torch, forward, [C, W1, b1, W2, b2]))
     return steps
 
 
@@ -101,20 +137,14 @@ def moons_steps(np):
         flat = [t for pair in layers for t in pair]
         Xt, yt = torch.tensor(pts, dtype=torch.float64), torch.tensor(labels, dtype=torch.float64)
 
-        def pytorch():
+        def forward(*flat):
             h = Xt
-            for i, (W, b) in enumerate(layers):
-                h = h @ W.T + b
-                if i < len(layers) - 1:
+            for i in range(0, len(flat), 2):
+                h = h @ flat[i].T + flat[i + 1]
+                if i < len(flat) - 2:
                     h = torch.relu(h)
-            loss = torch.relu(1 - yt * h[:, 0]).mean() + 1e-4 * sum((q * q).sum() for q in flat)
-            for q in flat:
-                q.grad = None
-            loss.backward()
-            with torch.no_grad():
-                for q in flat:
-                    q -= 0.1 * q.grad
-        steps["PyTorch float64"] = pytorch
+            return torch.relu(1 - yt * h[:, 0]).mean() + 1e-4 * sum((q * q).sum() for q in flat)
+        steps.update(_torch_steps(torch, forward, flat))
     return steps
 
 
@@ -157,8 +187,10 @@ def run(repeat=7, number=200):
 def main():
     for workload, steps in run().items():
         print(workload)
+        base = steps.get("PyTorch float64")
         for name, ms in steps.items():
-            print(f"  {name:<30} {ms:8.3f} ms")
+            ratio = f"  {ms / base:5.2f}x PyTorch float64" if base else ""
+            print(f"  {name:<30} {ms:8.3f} ms{ratio}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ names.txt. Split 80/10/10 by names after one ``shuffle`` by ``random.Random(42)`
 Prints the data, two baselines on the same split (uniform: ln 27; the counting bigram model with add-one
 smoothing), the MLP's train and dev loss after training, and 20 sampled names; ``--plot loss.png`` draws the
 loss curve (matplotlib, the `demos` extra). The test split is held out
-and never evaluated. Run: ``python demos/makemore.py`` (``--help`` for options).
+and never evaluated. Training runs the batched compiled step (`micrograd_lite.compile` with ``batch=True``) when
+numpy is installed (the `demos` and `fast` extras bring it), else, or with ``--engine``, the engine's own graph per
+step, which first prints how long it expects to take. Run: ``python demos/makemore.py`` (``--help`` for options).
 """
 
 import argparse
@@ -286,17 +288,99 @@ class FloatForward:
         return [b + sum(map(operator.mul, row, h)) for row, b in zip(self.W2, self.b2)]
 
 
+class ArrayForward:
+    """The forward pass on numpy arrays, for evaluation and sampling: the parameters as the matrices C (27 x d),
+    W1 (H x block_size*d), b1 (H), W2 (27 x H), b2 (27), read once, from the parameters' ``.data``
+    (`of_model`) or from a compiled step's parameter vector (`of_vector`, nothing read from the Values).
+
+    As in `FloatForward`, the first layer is split by context position k: ``T[k] = C W1_k^T`` (27 x H), so a
+    batch of contexts (n x block_size ints) costs `block_size` row gathers, a tanh and one matrix product."""
+
+    def __init__(self, np, C, W1, b1, W2, b2, block_size):
+        d = C.shape[1]
+        self.np, self.b1, self.W2, self.b2 = np, b1, W2, b2
+        with np.errstate(all="ignore"):  # diverged parameters give inf/nan losses, which the callers check
+            self.T = [C @ W1[:, k * d:(k + 1) * d].T for k in range(block_size)]
+
+    @classmethod
+    def of_model(cls, model, np):
+        """From the parameters' ``.data``."""
+        a = np.array
+        return cls(np, a([[v.data for v in row] for row in model.C.weight], dtype=float),
+                   a([[w.data for w in n.w] for n in model.hidden.neurons], dtype=float),
+                   a([n.b.data for n in model.hidden.neurons], dtype=float),
+                   a([[w.data for w in n.w] for n in model.output.neurons], dtype=float),
+                   a([n.b.data for n in model.output.neurons], dtype=float), model.block_size)
+
+    @staticmethod
+    def positions(model, params, np):
+        """Where each of `model`'s matrices sits in a vector of `params` (a compiled step's ``params``, every
+        parameter of the model once, in any order): five integer arrays of the matrices' shapes, for
+        `of_vector`. Raises ValueError when a parameter of the model is not in `params`."""
+        where = {id(v): i for i, v in enumerate(params)}
+        try:
+            def at(rows):
+                return np.array([[where[id(v)] for v in row] for row in rows], dtype=np.intp)
+            return (at(model.C.weight), at([n.w for n in model.hidden.neurons]),
+                    at([[n.b] for n in model.hidden.neurons])[:, 0], at([n.w for n in model.output.neurons]),
+                    at([[n.b] for n in model.output.neurons])[:, 0])
+        except KeyError:
+            raise ValueError("ArrayForward.positions: a parameter of the model is not in the vector") from None
+
+    @classmethod
+    def of_vector(cls, model, p, positions, np):
+        """From `p`, a vector of parameter values laid out as `positions` (from `positions`) says."""
+        return cls(np, *(p[i] for i in positions), model.block_size)
+
+    def logits(self, contexts):
+        """`contexts`: an (n, block_size) int array -> the (n, 27) logits."""
+        with self.np.errstate(all="ignore"):  # as in __init__
+            pre = self.b1 + self.T[0][contexts[:, 0]]
+            for k in range(1, len(self.T)):
+                pre += self.T[k][contexts[:, k]]
+            return self.np.tanh(pre) @ self.W2.T + self.b2
+
+
+def _numpy():
+    """numpy, or None when it is not installed (evaluation then runs on plain floats)."""
+    try:
+        import numpy
+    except ImportError:
+        return None
+    return numpy
+
+
 def _logsumexp(xs):
     m = max(xs)
     return m + math.log(sum(math.exp(x - m) for x in xs))
 
 
-def evaluate(model, X, Y):
-    """The mean cross-entropy loss of `model` over all of (X, Y) (a float), computed on plain floats.
+def evaluate(model, X, Y, forward=None):
+    """The mean cross-entropy loss of `model` over all of (X, Y) (a float); X: N contexts (lists or an
+    (N, block_size) int array), Y: N ints.
 
     Every distinct context is run once, as the loss depends only on the context and the target:
     names.txt's 182,625 training examples have 5,438 distinct contexts (block size 3), its 22,655 dev
-    examples 2,965."""
+    examples 2,965. With numpy, on arrays (`ArrayForward`; `forward`: one already built, e.g. from a compiled
+    step's parameter vector), all distinct contexts in one batch; without it, on plain floats (`FloatForward`)."""
+    np = _numpy() if forward is None else forward.np
+    if np is None:
+        return _evaluate_floats(model, X, Y)
+    forward = forward or ArrayForward.of_model(model, np)
+    Xa, Ya = np.asarray(X, dtype=np.intp).reshape(len(Y), -1), np.asarray(Y, dtype=np.intp)
+    code = np.zeros(len(Ya), dtype=np.intp)
+    for k in range(Xa.shape[1]):  # one integer per context, base 27
+        code = code * len(VOCAB) + Xa[:, k]
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    logits = forward.logits(Xa[first])
+    inverse = inverse.reshape(-1)
+    with np.errstate(all="ignore"):  # as in ArrayForward
+        m = logits.max(1, keepdims=True)
+        lse = (m + np.log(np.exp(logits - m).sum(1, keepdims=True)))[:, 0]
+        return float((lse[inverse] - logits[inverse, Ya]).sum() / len(Ya))
+
+
+def _evaluate_floats(model, X, Y):
     f = FloatForward(model)
     targets = {}
     for x, y in zip(X, Y):
@@ -309,16 +393,22 @@ def evaluate(model, X, Y):
     return nll / len(X)
 
 
-def sample(model, n, rng):
+def sample(model, n, rng, forward=None):
     """`n` names drawn from the model (a list of str): start from '...', draw the next character from
     softmax(logits), slide the context, stop at '.' (or after MAX_SAMPLE_LENGTH characters).
-    `rng`: a ``random.Random``."""
-    f = FloatForward(model)
+    `rng`: a ``random.Random``. The logits come from `forward` (an `ArrayForward`), else from numpy
+    arrays when numpy is installed, else from plain floats (the same numbers to rounding)."""
+    np = _numpy() if forward is None else forward.np
+    if np is None:
+        logits_of = FloatForward(model).logits
+    else:
+        forward = forward or ArrayForward.of_model(model, np)
+        logits_of = lambda context: forward.logits(np.array([context], dtype=np.intp))[0].tolist()  # noqa: E731
     out = []
     for _ in range(n):
         context, chars = [0] * model.block_size, []
         while len(chars) < MAX_SAMPLE_LENGTH:
-            logits = f.logits(context)
+            logits = logits_of(context)
             m = max(logits)
             ix = rng.choices(range(len(VOCAB)), weights=[math.exp(z - m) for z in logits])[0]
             if ix == 0:
@@ -339,9 +429,10 @@ def learning_rate(step, steps, lr, decay_at=0.75, factor=0.1):
 def train_compiled(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=True, on_eval=None,
                    eval_every=0, decay_at=0.75):
     """`train` with the batched compiled step (`micrograd_lite.compile` with ``batch=True``, numpy) of the
-    model's `NameMLP.one_hot_loss`: the same batches (drawn from `rng` in the same order) and the same SGD
-    updates, ``p -= lr * grad``, to rounding. The parameters live in one numpy vector while training and are
-    written back to their ``.data`` before each `on_eval` and at the end. Returns the minibatch losses.
+    model's `NameMLP.one_hot_loss`: the same batches (drawn from `rng` in the same order) and the same SGD updates,
+    ``p -= lr * grad``, to rounding. The parameters live in the step's `ParameterVector` while training (`SGD`
+    updates it in place) and are written back to their ``.data`` at the end (also when training stops early);
+    `on_eval(step, forward)` gets an `ArrayForward` read from that vector. Returns the minibatch losses.
     Raises CompileError naming the `fast` extra without numpy (nothing is changed then), Diverged as `train`."""
     from micrograd_lite.compiler.batched import numpy_or_error
     np = numpy_or_error()
@@ -353,11 +444,9 @@ def train_compiled(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=
         raise micrograd_lite.CompileError(f"makemore: the compiled step has {len(step.params)} parameters, "
                                           f"the model {len(params)}")
     Xa, Ya = np.asarray(X), np.asarray(Y)
-    p = np.array([v.data for v in step.params])
-
-    def write_back():
-        for v, x in zip(step.params, p.tolist()):
-            v.data = x
+    vector = step.parameter_vector()  # the parameters while training: one numpy vector, SGD on it in place
+    opt = SGD([vector], lr=lr)
+    positions = ArrayForward.positions(model, step.params, np)
     losses = []
     # within COLUMNS, one column spare: a full last column can wrap
     bar = tqdm(range(steps), unit="step", disable=not progress, ncols=terminal_width() - 1)
@@ -367,24 +456,47 @@ def train_compiled(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=
         errstate.__enter__()
         for i in bar:
             ix = [rng.randrange(len(X)) for _ in range(batch_size)]
-            loss, grad = step.loss_and_grad(p, eye[Xa[ix]], eye[Ya[ix]])
-            loss = float(loss)
+            opt.zero_grad()
+            loss = float(step(eye[Xa[ix]], eye[Ya[ix]], vector=vector))
             if not math.isfinite(loss):
                 raise Diverged(i + 1, loss)
-            rate = learning_rate(i, steps, lr, decay_at)
-            p -= rate * grad
-            if not np.isfinite(p).all():
+            opt.lr = learning_rate(i, steps, lr, decay_at)
+            opt.step()
+            if not np.isfinite(vector.data).all():
                 raise Diverged(i + 1, loss, update=True)
             losses.append(loss)
-            bar.set_postfix_str(f"last batch loss {loss:.4f}, lr {rate:g}", refresh=False)
+            bar.set_postfix_str(f"last batch loss {loss:.4f}, lr {opt.lr:g}", refresh=False)
             if on_eval is not None and ((eval_every and (i + 1) % eval_every == 0) or i + 1 == steps):
-                write_back()
-                bar.write(on_eval(i + 1), file=sys.stdout)
+                bar.write(on_eval(i + 1, ArrayForward.of_vector(model, vector.data, positions, np)), file=sys.stdout)
     finally:
         errstate.__exit__(None, None, None)
         bar.close()
-        write_back()  # also on Diverged: the model holds where training stopped
+        vector.write_back()  # also on Diverged: the model holds where training stopped
     return losses
+
+
+ESTIMATE_STEPS = 3  # engine steps timed before an --engine run to estimate its duration
+
+
+def engine_estimate(model, X, Y, steps, batch_size=BATCH_SIZE, timed=ESTIMATE_STEPS):
+    """A line saying how long `steps` engine steps (`train`) will take: `timed` forward and backward passes on
+    batches drawn from ``random.Random(0)`` (not the training batches: the training's `rng` is not touched),
+    timed now, their median per step times `steps`. The model's ``.data`` is unchanged and its ``.grad`` left
+    at zero (no update is applied)."""
+    rng, times = random.Random(0), []
+    params = model.parameters()
+    for _ in range(timed):
+        ix = [rng.randrange(len(X)) for _ in range(batch_size)]
+        begin = time.perf_counter()
+        cross_entropy(model([X[i] for i in ix]), [Y[i] for i in ix]).backward()
+        times.append(time.perf_counter() - begin)
+        for p in params:
+            p.grad = 0.0
+    per_step = sorted(times)[len(times) // 2]
+    total = per_step * steps
+    when = f"{total / 60:.1f} min" if total >= 60 else f"{total:.0f} s"
+    return (f"expect about {when} for {steps:,} steps ({per_step * 1e3:.0f} ms a step, the median of {timed} "
+            f"steps timed just now, evaluations not included)")
 
 
 def train(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=True, on_eval=None, eval_every=0,
@@ -393,8 +505,8 @@ def train(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=True, on_
     builds the graph of their mean cross-entropy, backpropagates and updates every parameter with the
     step-decay `learning_rate`. `rng`: a ``random.Random``. `progress`: show a tqdm bar (on stderr) with the
     last minibatch's loss (labelled so: it is one batch of 32, noisier than the loss over all examples).
-    `on_eval(step)`, if given, is called every `eval_every` steps and after the last one; what it returns
-    (a str) is printed above the bar. `decay_at`: see `learning_rate`. Returns the list of the `steps`
+    `on_eval(step, None)`, if given, is called every `eval_every` steps and after the last one; what it
+    returns (a str) is printed above the bar. `decay_at`: see `learning_rate`. Returns the list of the `steps`
     minibatch losses (floats). Raises Diverged when a batch loss or, after an update, a parameter is not
     finite (the step's update is then not applied, or applied)."""
     opt = SGD(model.parameters(), lr=lr)
@@ -417,7 +529,7 @@ def train(model, X, Y, steps, lr, rng, batch_size=BATCH_SIZE, progress=True, on_
             losses.append(loss)
             bar.set_postfix_str(f"last batch loss {loss:.4f}, lr {opt.lr:g}", refresh=False)
             if on_eval is not None and ((eval_every and (step + 1) % eval_every == 0) or step + 1 == steps):
-                bar.write(on_eval(step + 1), file=sys.stdout)
+                bar.write(on_eval(step + 1, None), file=sys.stdout)
     finally:
         bar.close()
     return losses
@@ -484,8 +596,11 @@ def parse_args(argv=None):
     ap.add_argument("--save", metavar="PATH", help="write the trained parameters here (JSON checkpoint)")
     ap.add_argument("--load", metavar="PATH", help="start from this checkpoint (same --emb, --hidden, "
                     "--block-size as when it was saved)")
-    ap.add_argument("--compile", action="store_true", help="train with the batched compiled step (numpy, the "
-                    "`fast` extra): the same batches and updates, far faster")
+    path = ap.add_mutually_exclusive_group()
+    path.add_argument("--compile", action="store_true", help="train with the batched compiled step (numpy), "
+                      "and fail if numpy is missing (the default uses it when numpy is installed)")
+    path.add_argument("--engine", action="store_true", help="train on the engine's own Values, a graph per "
+                      "step: the same batches and updates, far slower (prints its expected duration first)")
     ap.add_argument("--decay-at", type=_fraction, default=0.75, metavar="FRACTION",
                     help="fraction of the steps after which lr drops tenfold (default %(default)s; the "
                          "lecture: 0.5)")
@@ -620,19 +735,28 @@ def main(argv=None):
                f"lr {args.lr:g} then {args.lr * 0.1:g} from step {math.ceil(args.decay_at * args.steps):,}"
                + (f", from {args.load}" if args.load else ""), width, "  "))
 
+    np = _numpy()
+    batched = not args.engine and (args.compile or np is not None)
+    if not batched and args.steps:
+        why = ("--engine" if args.engine
+               else "numpy is not installed; pip install micrograd_lite[fast] for the batched step")
+        print(wrap(f"training on the engine ({why}): {engine_estimate(model, Xtr, Ytr, args.steps)}", width, "  "))
+    if np is not None:  # evaluated many times: converted once
+        Xdev, Ydev = np.asarray(Xdev, dtype=np.intp), np.asarray(Ydev, dtype=np.intp)
+
     rng = random.Random(args.seed)
     start = time.perf_counter()
     dev_curve = []  # (step, dev loss) at each evaluation, for --plot
 
-    def on_eval(step):
-        dev_curve.append((step, evaluate(model, Xdev, Ydev)))
+    def on_eval(step, forward):
+        dev_curve.append((step, evaluate(model, Xdev, Ydev, forward)))
         return f"step {step:>7,}: dev loss {dev_curve[-1][1]:.4f} ({time.perf_counter() - start:.0f} s)"
     try:
-        batch_losses = (train_compiled if args.compile else train)(
+        batch_losses = (train_compiled if batched else train)(
               model, Xtr, Ytr, args.steps, args.lr, rng, progress=not args.no_progress, decay_at=args.decay_at,
               eval_every=args.eval_every, on_eval=on_eval)
     except micrograd_lite.CompileError as e:
-        sys.exit(f"makemore: --compile: {e}")
+        sys.exit(f"makemore: {'--compile' if args.compile else 'the batched step'}: {e}")
     except Diverged as e:
         sys.exit(f"makemore: {e}; lr {args.lr:g} is too large, try a smaller --lr{_save_after(model, args.save)}")
     seconds = time.perf_counter() - start

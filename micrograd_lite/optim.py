@@ -4,11 +4,15 @@
 ``torch.optim.Adam`` and ``torch.optim.AdamW`` (D. P. Kingma and J. Ba, "Adam: A Method for Stochastic
 Optimization", ICLR 2015; I. Loshchilov and F. Hutter, "Decoupled Weight Decay Regularization", ICLR 2019), in
 the order of operations of PyTorch's single-tensor implementation.
+
+Besides Values, each takes a compiled batched step's `ParameterVector` (``[step.parameter_vector()]``): the same
+rule applied to its whole ``.data`` vector at once, in place, with no per-parameter Python.
 """
 
 import math
 
 from .checks import check_number, short_repr
+from .compiler.batched import ParameterVector
 from .engine import Value
 from .nn import Module
 
@@ -18,11 +22,10 @@ __all__ = ["SGD", "Adam", "AdamW"]
 class SGD:
     """Stochastic gradient descent, optionally with momentum.
 
-    `params`: an iterable of Values (e.g. ``model.parameters()``; a Value listed twice is updated once);
-    `lr`: learning rate (a number >= 0); `momentum`: a number in [0, 1). Raises TypeError when `params`
-    is not an iterable of Values (a model, its unbound ``parameters`` method or a single Value get a hint)
-    or lr/momentum is not an int or float (a Value included), ValueError for an empty list or
-    out-of-range numbers.
+    `params`: an iterable of Values (e.g. ``model.parameters()``; a Value listed twice is updated once) or of
+    `ParameterVector`s; `lr`: learning rate (a number >= 0); `momentum`: a number in [0, 1). Raises TypeError when
+    `params` is not an iterable of Values (a model, its unbound ``parameters`` method or a single Value get a hint)
+    or lr/momentum is not an int or float (a Value included), ValueError for an empty list or out-of-range numbers.
     """
 
     def __init__(self, params, lr, momentum=0.0):
@@ -68,7 +71,7 @@ def _parameter_list(params, cls="SGD"):
         raise TypeError(f"{expected} {type(params).__name__} {short_repr(params)}")
     params = list(params)
     for i, p in enumerate(params):  # before the dict below, which an unhashable item (a list) would break
-        if not isinstance(p, Value):
+        if not isinstance(p, (Value, ParameterVector)):
             raise TypeError(f"{cls} params: expected Values, but item {i} is {type(p).__name__} {short_repr(p)}")
     if not params:
         raise ValueError(f"{cls} params: got an empty parameter list; expected Values such as model.parameters()")
@@ -93,9 +96,10 @@ class Adam:
 
     with m and v starting at 0; eps is added after the square root of the bias-corrected v.
 
-    `params`: an iterable of Values (e.g. ``model.parameters()``; a Value listed twice is updated once);
-    `lr`: learning rate, a number >= 0, which may be changed between steps (``opt.lr = ...``) for a schedule;
-    `betas`: a pair (beta1, beta2), each in [0, 1); `eps`: a number >= 0; `weight_decay`: a number >= 0.
+    `params`: an iterable of Values (e.g. ``model.parameters()``; a Value listed twice is updated once) or
+    of `ParameterVector`s (each updated as a whole, elementwise); `lr`: learning rate, a number >= 0, which
+    may be changed between steps (``opt.lr = ...``) for a schedule; `betas`: a pair (beta1, beta2), each in
+    [0, 1); `eps`: a number >= 0; `weight_decay`: a number >= 0.
     Raises TypeError when `params` is not an iterable of Values or a hyperparameter is not an int or float (a
     Value included) or `betas` is not a pair, ValueError for an empty list or an out-of-range number; each
     message names the class and the argument. Setting `lr` checks it the same way.
@@ -125,6 +129,9 @@ class Adam:
         self.m = [0.0] * len(params)  # first moments (torch: exp_avg)
         self.v = [0.0] * len(params)  # second moments (torch: exp_avg_sq)
         self.t = 0  # steps taken (torch: state["step"])
+        # the square root of each parameter's v: math.sqrt of a float, the array library's of a vector (both
+        # correctly rounded, so a vector's update equals its Values' one by one)
+        self._sqrt = [math.sqrt if isinstance(p, Value) else p.sqrt for p in params]
 
     @property
     def lr(self):
@@ -147,7 +154,7 @@ class Adam:
         step_size = lr / (1.0 - beta1 ** self.t)
         correction2_sqrt = math.sqrt(1.0 - beta2 ** self.t)
         decay = 1.0 - lr * wd  # AdamW's factor
-        m, v = self.m, self.v
+        m, v, sqrt = self.m, self.v, self._sqrt
         for i, p in enumerate(self.params):
             g = p.grad
             if wd != 0.0:
@@ -157,7 +164,7 @@ class Adam:
                     g = g + wd * p.data
             m[i] += (1.0 - beta1) * (g - m[i])
             v[i] = v[i] * beta2 + (1.0 - beta2) * g * g
-            p.data -= step_size * m[i] / (math.sqrt(v[i]) / correction2_sqrt + eps)
+            p.data -= step_size * m[i] / (sqrt[i](v[i]) / correction2_sqrt + eps)
 
     def zero_grad(self):
         """Set the ``grad`` of every parameter to 0.0."""

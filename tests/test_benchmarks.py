@@ -131,5 +131,6 @@ def test_batched_benchmark_times_both_batched_steps_on_both_workloads():
     results = batched.run(repeat=1, number=1)
     assert set(results) == {"makemore, batch 32, 30-200-27", "moons, 100 points"}
     for steps in results.values():
-        assert {"batched, through the Values", "batched, parameter vector"} <= set(steps)
+        assert {"batched, through the Values", "batched, parameter vector", "batched, vector + SGD",
+                "batched, vector + Adam"} <= set(steps)
         assert all(ms > 0 for ms in steps.values())

@@ -13,6 +13,9 @@ from demos.truth_table import CONTEXTS, TruthTableNet, target
 from micrograd_lite import (MLP, SGD, CompileError, Embedding, Layer, Value, compile, cross_entropy,
                             topological_order)
 from micrograd_lite import ops
+from micrograd_lite.compiler import codegen, trace
+from micrograd_lite.compiler.names import grad_name
+from micrograd_lite.compiler.rules import Branch
 from test_properties import cases  # the random expression DAGs of every op (tests/test_properties.py)
 
 
@@ -156,6 +159,106 @@ def test_value_exponent_compiles_log_from_the_closure():
     b, k = Value(1.7, label="b"), Value(2.5, label="k")
     step = assert_matches_engine(lambda: b ** k, [b, k])
     assert "log(b)" in step.source
+
+
+# ---- the template cache: each closure runs once per signature, its terms filled with each node's names -----------
+def _uncached_source(trace):
+    """The backward terms of every node with each closure run afresh (no template shared): the reference."""
+    needed = codegen.needs_grad(trace)
+    return [_show(codegen.backward_terms(n, trace, needed)) for n in reversed(trace.order) if n in needed
+            and n.parents]
+
+
+def _show(tree):
+    if isinstance(tree, Branch):
+        return (tree.cond, _show(tree.then), _show(tree.otherwise))
+    return [(id(target), sign, term.text) for target, sign, term in tree]
+
+
+def _cached_source(trace, templates):
+    needed = codegen.needs_grad(trace)
+    return [_show(codegen.backward_terms(n, trace, needed, templates)) for n in reversed(trace.order)
+            if n in needed and n.parents]
+
+
+def test_two_nodes_of_one_op_and_shape_share_a_template():
+    a, b, c, d = (Value(v, label=k) for v, k in zip((1.5, -2.0, 0.25, 3.0), "abcd"))
+    t = trace(lambda: a * b + c * d, ())
+    templates = {}
+    terms = _cached_source(t, templates)
+    assert len(templates) == 2  # one for the two products, one for the sum
+    assert terms == _uncached_source(t)
+    names = t.names
+    product = [n for n in t.order if n.op == "*"]
+    assert codegen.backward_terms(product[1], t, codegen.needs_grad(t), templates)[0][2].text == \
+        f"d * {grad_name(names[product[1]])}"
+
+
+def test_a_shared_operand_gets_its_own_template():
+    """x * x and x * y are one op and shape but not one signature: x * x adds both terms to x."""
+    x, y = Value(1.5, label="x"), Value(-0.5, label="y")
+    fn = lambda: x * x + x * y + y * y
+    t = trace(fn, ())
+    assert _cached_source(t, {}) == _uncached_source(t)
+    assert_matches_engine(fn, [x, y])
+
+
+def _many(fn, k=3):
+    """k copies of fn's node on shifted operands, summed: every signature but the first hits the cache."""
+    return lambda *xs: Value.sum([fn(*xs, i) for i in range(k)])
+
+
+@pytest.mark.parametrize("name, fn, values", [
+    ("relu branch", lambda x, y, i: (x * (i - 1.0)).relu() * y, (0.7, 1.3)),
+    ("abs branch", lambda x, y, i: abs(x * (i - 1.0)) * y, (0.7, -1.3)),
+    ("constant exponent inf", lambda x, y, i: (x * 0.5 + 0.25 * i) ** math.inf + y, (0.9, 1.0)),
+    ("constant exponent nan", lambda x, y, i: (x + i) ** math.nan + y * x, (0.9, 1.0)),
+    ("constant exponent 2 and 0.5", lambda x, y, i: (x + i) ** 2 + (y * y + i) ** 0.5, (0.9, 1.1)),
+    ("value exponent", lambda x, y, i: (x + i) ** y, (0.9, 1.7)),
+    ("logsumexp temporaries", lambda x, y, i: Value.logsumexp([x, y * i, x * y, -x]), (0.3, -1.2)),
+    ("dot with bias", lambda x, y, i: Value.dot([x, y, 2.0], [y, x * i, x], bias=y - i), (0.3, -1.2)),
+    ("dot of shared operands", lambda x, y, i: Value.dot([x, x, y], [x, y, y]) * i, (0.3, -1.2)),
+    ("sum with a start", lambda x, y, i: Value.sum([x, y * i, x], start=0.5), (0.3, -1.2)),
+    ("sum with a Value start", lambda x, y, i: Value.sum([x, x], start=y * i), (0.3, -1.2)),
+    ("division and neg", lambda x, y, i: -(x / (y + i)) - y / x, (0.3, -1.2)),
+])
+def test_awkward_ops_through_the_cache_equal_the_engine(name, fn, values):
+    for sign in (1.0, -1.0, 0.0):  # both ways through relu's and abs's branches, and the kink
+        x, y = Value(values[0] * sign, label="x"), Value(values[1], label="y")
+        f = _many(lambda x_, y_, i: fn(x_, y_, i))
+        try:
+            f(x, y).backward()
+        except (ValueError, ZeroDivisionError, OverflowError):
+            continue
+        g = lambda: f(x, y)
+        t = trace(g, ())
+        templates = {}
+        assert _cached_source(t, templates) == _uncached_source(t), name
+        assert len(templates) < sum(1 for n in t.order if n.parents), name  # the cache was used
+        assert_matches_engine(g, [x, y])
+
+
+def test_the_forward_is_written_once():
+    """forward() is the step without its backward pass: each forward line appears once in the source."""
+    p = mazur.make_params()
+    step = assert_matches_engine(lambda: mazur.forward(p)["E_total"], list(p.values()))
+    assert step.source.splitlines().count("    out_h1 = sigmoid(net_h1)") == 1
+    assert step.source.count("def ") == 2 and "return step(P, X, False)" in step.source
+
+
+def test_a_long_forward_line_is_named_not_quoted_in_the_comments():
+    w = [Value(0.01 * i, label=f"w{i}") for i in range(40)]
+    fn = lambda xs: Value.dot(w, xs).tanh()
+    step = assert_matches_engine(fn, w, [0.5] * 40)
+    comments = [line for line in step.source.splitlines() if "# backward of:" in line]
+    assert all(len(line) < 120 for line in comments)
+    assert any("(dot of 80)" in line for line in comments)
+
+
+def test_a_node_labelled_backward_does_not_shadow_the_steps_argument():
+    w = Value(0.5, label="backward")
+    step = assert_matches_engine(lambda x: (w * x).tanh(), [w], 2.0)
+    assert "backward_2" in step.source
 
 
 # ---- errors ------------------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Property test: random graphs whose labels come from an adversarial alphabet and whose nodes are partly
 example-independent (leaves drawn as parameters rather than inputs, a weight penalty, constants, shared
 sub-expressions), compiled by `compile` (scalar, with and without check=True) and `compile(batch=True)`
-(numpy), give the engine's loss and every gradient to 1e-12 (relative, against max(1, |value|))."""
+(numpy; through the Values and on the step's `ParameterVector`, then one `Adam` update of the vector against
+one of the Values), give the engine's loss and every gradient to 1e-12 (relative, against max(1, |value|))."""
 
 import math
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from micrograd_lite import Value, compile, topological_order
+from micrograd_lite import Adam, Value, compile, topological_order
 from test_names import HOSTILE
 from test_properties import cases
 
@@ -89,3 +90,16 @@ def test_random_labelled_graphs_compile_scalar_and_batched_to_the_engines_number
     got = batched(*[np.array([ex[i] for ex in batch]) for i in range(len(example))])
     assert close(got, mean[0]), (got, mean[0])
     assert all(close(p.grad, g) for p, g in zip(params, mean[1])), ([p.grad for p in params], mean[1])
+    # the same batch on the step's parameter vector; then Adam on the vector and on the Values, same gradients
+    vector = batched.parameter_vector()
+    got = batched(*[np.array([ex[i] for ex in batch]) for i in range(len(example))], vector=vector)
+    assert close(got, mean[0]), (got, mean[0])
+    where = {p: i for i, p in enumerate(batched.params)}
+    grads = vector.grad.tolist()
+    assert all(close(grads[where[p]], g) if p in where else g == 0.0 for p, g in zip(params, mean[1]))
+    reached = batched.params
+    for p, g in zip(params, mean[1]):
+        p.grad = g
+    Adam([vector], lr=0.01).step()
+    Adam(reached, lr=0.01).step()
+    assert all(close(x, p.data) for x, p in zip(vector.data.tolist(), reached))

@@ -173,7 +173,7 @@ def test_a_diverging_run_stops_with_one_line_and_saves_finite_parameters(names_f
     path = tmp_path / "m.json"
     with pytest.raises(SystemExit) as e:
         mm.main(["--data", str(names_file), "--lr", "1e300", "--steps", "30", "--hidden", "10", "--no-progress",
-                 "--save", str(path)] + (["--compile"] if compiled else []))
+                 "--save", str(path)] + (["--compile"] if compiled else ["--engine"]))
     message = str(e.value.code)
     assert "\n" not in message and "Traceback" not in capsys.readouterr().err
     assert re.fullmatch(r"makemore: training diverged(: after step 30 the loss over the training set is \S+ and "
@@ -268,6 +268,25 @@ def test_float_forward_agrees_with_the_value_forward():
         assert f.logits(x) == pytest.approx([v.data for v in row], abs=1e-12)
     assert mm.evaluate(model, X, Y) == pytest.approx(loss, abs=1e-12)
     assert loss > 0.5  # not a trivially small number
+
+
+def test_array_forward_evaluation_and_sampling_agree_with_the_float_forward(monkeypatch):
+    np = pytest.importorskip("numpy")
+    model = mm.NameMLP(emb=4, hidden=12, rng=3, output_scale=1.0)
+    X, Y = mm.build_dataset(WORDS)
+    f, a = mm.FloatForward(model), mm.ArrayForward.of_model(model, np)
+    assert a.logits(np.array(X)).tolist() == [pytest.approx(f.logits(x), abs=1e-12) for x in X]
+    shuffled = list(reversed(model.parameters()))  # a vector in another order than the model's
+    p = np.array([v.data for v in shuffled])
+    v = mm.ArrayForward.of_vector(model, p, mm.ArrayForward.positions(model, shuffled, np), np)
+    assert v.logits(np.array(X)).tolist() == a.logits(np.array(X)).tolist()
+    on_arrays = [mm.evaluate(model, X, Y), mm.evaluate(model, np.array(X), np.array(Y), v)]
+    names = mm.sample(model, 20, random.Random(7))
+    monkeypatch.setattr(mm, "_numpy", lambda: None)  # plain floats
+    assert on_arrays == [pytest.approx(mm.evaluate(model, X, Y), abs=1e-12)] * 2
+    assert mm.sample(model, 20, random.Random(7)) == names
+    with pytest.raises(ValueError, match="a parameter of the model is not in the vector"):
+        mm.ArrayForward.positions(model, shuffled[1:], np)
 
 
 def test_a_few_steps_lower_the_loss():
@@ -366,8 +385,10 @@ def test_output_fits_120_columns(names_file, capsys):
 def test_compile_trains_the_same_model_as_the_scalar_path(names_file, capsys, tmp_path):
     pytest.importorskip("numpy")
     argv = ["--data", str(names_file), "--steps", "30", "--emb", "2", "--hidden", "5", "--decay-at", "0.5"]
-    _, scalar = run(argv + ["--save", str(tmp_path / "a.json")], capsys)
+    _, scalar = run(argv + ["--engine", "--save", str(tmp_path / "a.json")], capsys)
     out, compiled = run(argv + ["--compile", "--save", str(tmp_path / "b.json")], capsys)
+    _, default = run(argv + ["--save", str(tmp_path / "c.json")], capsys)
+    assert default == {**compiled, "seconds": default["seconds"]}  # numpy is installed: batched by default
     assert abs(compiled["dev_loss"] - scalar["dev_loss"]) <= 1e-9
     assert abs(compiled["train_loss"] - scalar["train_loss"]) <= 1e-9
     assert "samples: " in out and "then 0.05 from step 15" in out
@@ -379,6 +400,24 @@ def test_compile_without_numpy_names_the_extra(names_file, monkeypatch):
         mm.main(["--data", str(names_file), "--steps", "2", "--compile", "--no-progress"])
     assert str(e.value) == ("makemore: --compile: compile(..., batch=True) needs numpy: "
                             "pip install micrograd_lite[fast]")
+
+
+def test_engine_run_says_how_long_it_will_take_before_it_starts(names_file, capsys, monkeypatch):
+    argv = ["--data", str(names_file), "--steps", "4", "--hidden", "4", "--eval-every", "0"]
+    out, _ = run(argv + ["--engine"], capsys)
+    text = " ".join(out.split())  # unwrapped
+    assert re.search(r"training on the engine \(--engine\): expect about \d+ s for 4 steps \(\d+ ms a step, the "
+                     r"median of 3 steps timed just now, evaluations not included\) step 4: dev loss", text), text
+    batched, _ = run(argv, capsys)
+    assert "training on the engine" not in batched
+    monkeypatch.setitem(sys.modules, "numpy", None)  # without numpy the default is the engine, and it says why
+    out, _ = run(argv, capsys)
+    assert "training on the engine (numpy is not installed; pip install micrograd_lite[fast] for the batched " \
+           "step): expect about" in " ".join(out.split())
+
+
+def test_engine_and_compile_exclude_each_other(names_file, option_error):
+    assert "not allowed with argument" in option_error(mm, ["--data", str(names_file), "--engine", "--compile"])
 
 
 def test_decay_at_must_be_a_fraction(names_file, option_error):

@@ -2,22 +2,22 @@
 
 ``step = compile(fn, *example_args)`` traces ``fn`` on the example (`trace`), writes Python source with one
 statement per op forward and one per chain-rule term backward (`codegen`), and compiles it. The backward
-statements are the engine's own backward closures run on symbolic stand-ins (`rules`): no derivative is
-written here a second time.
+statements are the engine's own backward closures run on symbolic stand-ins (`rules`), once per op
+signature, their terms then filled with each node's names: no derivative is written here a second time.
 """
 
 import builtins
 
 from ..checks import short_repr
 from ..engine import Value, topological_order
-from .batched import BatchedStep, compile_batched
+from .batched import BatchedStep, ParameterVector, compile_batched
 from .codegen import generate, needs_grad
 from .names import grad_name
 from .rules import CompileError
 from .runtime import NAMESPACE
 from .trace import OP, Trace, first_difference, flatten, rebuild, trace
 
-__all__ = ["compile", "CompileError", "Step", "BatchedStep", "Trace", "trace"]
+__all__ = ["compile", "CompileError", "Step", "BatchedStep", "ParameterVector", "Trace", "trace"]
 
 
 def compile(fn, *example_args, check=False, batch=False, reduction="mean", backend="numpy"):
@@ -59,8 +59,14 @@ def compile(fn, *example_args, check=False, batch=False, reduction="mean", backe
     one_hot)``. Raises CompileError as above, when numpy is missing, and from ``step(...)`` when an
     argument's shape is not (B, *its example's shape) or it holds anything but real numbers (None, complex
     numbers, strings, ragged lists), when the batch is empty or there are no arguments, naming the
-    argument. ``backend='torch'`` runs the same source on PyTorch float64 tensors (on the GPU when one is
-    present; ``pip install micrograd_lite[torch]``, CompileError naming it without torch)."""
+    argument. ``step.params`` lists the parameters in the order of the step's parameter vector (each dot
+    group's weights row after row, so the code reads a layer's matrix as a view of a slice).
+    ``step.loss_and_grad(p, *batch)`` runs at a vector `p` of parameter values; ``v =
+    step.parameter_vector()`` is a `ParameterVector` (``.data``, ``.grad``) for ``step(*batch, vector=v)`` and
+    an optimizer over ``[v]`` (`SGD`, `Adam`, `AdamW`): training with no per-parameter Python, the Values
+    unchanged until ``v.write_back()``. ``backend='torch'`` runs the same source on PyTorch float64 tensors
+    (on the GPU when one is present; ``pip install micrograd_lite[torch]``, CompileError naming it without
+    torch)."""
     if batch:
         if check:
             raise CompileError("compile: check=True is for the scalar step (batch=False)")

@@ -6,7 +6,7 @@ A batch of examples builds the *same* graph with different numbers, so the graph
 
 - the inputs: ``X``, (B, N), one column per number of one example's arguments (`flatten`'s order);
 - a dot group: the `Value.dot` nodes of parameter weights (and bias) reading one same input list, e.g. a
-  Layer's neurons: one matrix product ``x @ W.T + b``, W gathered from the parameters;
+  Layer's neurons: one matrix product ``x @ W.T + b``, W a view of a slice of the parameter vector;
 - an elementwise group: one op (``tanh``, ``-``, ...) applied to nodes of earlier blocks, one vector op;
 - a reduction (``sum``, ``logsumexp``, a dot of non-parameter weights): one column.
 
@@ -23,6 +23,7 @@ closures: tests/test_compile_properties.py proves it agrees with the engine (los
 1e-12) on random graphs of every op, and tests/test_batched.py on the demo models.
 """
 
+import ast
 import builtins
 from numbers import Real
 
@@ -33,7 +34,7 @@ from .codegen import needs_grad
 from .rules import Accumulator, Branch, CompileError, Sym, explore, literal, run_backward, sym_log
 from .trace import CONSTANT, OP, PARAMETER, trace
 
-__all__ = ["compile_batched", "BatchedStep", "numpy_or_error"]
+__all__ = ["compile_batched", "BatchedStep", "ParameterVector", "numpy_or_error"]
 
 ELEMENTWISE = {name for name, row in OPS.items() if row.elementwise}
 
@@ -89,6 +90,31 @@ class _Layout:
             else:
                 block = groups[key] = self._new(key[0], [n])
             self.where[n] = (block, len(block.members) - 1)
+        self._order_parameters()
+
+    def _order_parameters(self):
+        """Lay the parameter vector out so that each dot group's weights are one contiguous slice, row after
+        row (its matrix is then a view, ``p[a:b].reshape(m, k)``, not a gather), and its biases the next
+        slice: the groups in order, each taking the parameters no earlier group took; the rest after, in the
+        trace's order. Sets `params` (the vector's order) and `param_index`."""
+        order = []
+        placed = set()
+        for block in self.blocks:
+            if block.kind != "dot":
+                continue
+            k = len(block.members[0].parents) // 2
+            parts = [[q for n in block.members for q in n.parents[:k]]]
+            if len(block.members[0].parents) > 2 * k:
+                parts.append([n.parents[-1] for n in block.members])
+            for part in parts:
+                if len(set(part)) == len(part) and not placed.intersection(part):
+                    order += part
+                    placed.update(part)
+        order += [q for q in self.t.params if q not in placed]
+        self.params = order
+        self.param_index = {q: i for i, q in enumerate(order)}
+        for q in order:
+            self.where[q] = ("p", self.param_index[q])
 
     def _new(self, kind, members):
         names = {"dot": "h", "reduce": "r"}
@@ -121,12 +147,59 @@ class _Writer:
         self.L, self.np, self.lines, self.namespace, self.n_const = layout, np, [], {}, 0
         self.needed = needs_grad(layout.t)
         self.from_static = False  # whether the gradient being scattered has one row (an independent block's)
+        self.started = set()  # blocks whose grad_ array exists in the lines written so far
+
+    def start(self, block, lines):
+        """Create ``grad_<block>`` (zeros) unless the lines written so far did."""
+        if block not in self.started:
+            lines.append(f"grad_{block.name} = zeros({block.rows}, {len(block.members)})")
+            self.started.add(block)
 
     def const(self, value, prefix="I"):
         name = f"{prefix}{self.n_const}"
         self.n_const += 1
         self.namespace[name] = value
         return name
+
+    def _view(self, index):
+        """(start, end, shape text, transposed) when the vector positions `index` (an int array, a vector
+        or an (m, k) matrix) are one contiguous slice, row after row (or column after column: transposed),
+        else None."""
+        np = self.np
+        a = int(index.flat[0])
+        span = a + np.arange(index.size)
+        if index.ndim == 1:
+            return (a, a + index.size, "", False) if np.array_equal(index, span) else None
+        m, k = index.shape
+        if np.array_equal(index, span.reshape(m, k)):
+            return a, a + index.size, f".reshape({m}, {k})", False
+        if np.array_equal(index.T, span.reshape(k, m)):
+            return a, a + index.size, f".reshape({k}, {m}).T", True
+        return None
+
+    def param_matrix(self, index):
+        """Source text of the parameters at `index` (see `_view`): a view of a slice where the positions
+        are one, else a gather ``p[I]``."""
+        view = self._view(index)
+        if view is None:
+            return f"p[{self.const(index)}]"
+        a, b, shape, _ = view
+        return f"p[{a}:{b}]{shape}"
+
+    def param_add(self, index, grad):
+        """A line adding `grad` (an array of `index`'s shape) to the gradient at `index`: into a slice where
+        `param_matrix` reads one; where a parameter appears twice in `index` (a weight tied within one
+        layer), an add_at that adds both contributions (``+=`` on a fancy index keeps only one)."""
+        view = self._view(index)
+        if view is not None:
+            a, b, _, transposed = view
+            flat = "" if index.ndim == 1 else ".T.ravel()" if transposed else ".ravel()"
+            return f"pgrad[{a}:{b}] += ({grad}){flat}"
+        values = index.ravel().tolist()
+        name = self.const(index)
+        if len(set(values)) == len(values):
+            return f"pgrad[{name}] += {grad}"
+        return f"add_at(pgrad, {name}, {grad})"
 
     def gather(self, nodes, rows="B"):
         """Source text of a (B, len(nodes)) array (or a broadcastable row or number) holding `nodes`' values;
@@ -139,13 +212,13 @@ class _Writer:
                 return _num(values[0])
             return self.const(np.array(values), "K")
         if all(k == "p" for k in kinds):
-            return f"p[{self.const(np.array([self.L.where[n][1] for n in nodes]))}]"
+            return self.param_matrix(np.array([self.L.where[n][1] for n in nodes]))
         parts = []
         for block, run in _runs([self.L.where[n] for n in nodes]):
             if block == "c":
                 parts.append(_num(run[0]) if len(set(map(repr, run))) == 1 else self.const(np.array(run), "K"))
             elif block == "p":
-                parts.append(f"p[{self.const(np.array(run))}]")
+                parts.append(self.param_matrix(np.array(run)))
             else:
                 parts.append(_columns(block, run, self))
         return parts[0] if len(parts) == 1 else f"cat({rows}, {', '.join(parts)})"
@@ -169,13 +242,19 @@ class _Writer:
                 continue
             part = grad if (col == 0 and width == len(nodes)) else f"cols({grad}, {col}, {col + width})"
             if block == "p":
-                idx = np.array(run)
-                how = "pgrad[{i}] += rows({g})" if len(set(run)) == len(run) else "add_at(pgrad, {i}, rows({g}))"
-                lines.append(how.format(i=self.const(idx), g=part))
+                lines.append(self.param_add(np.array(run), f"rows({part})"))
             elif block != "c":
                 if block.static and not self.from_static:  # read by every example: the B rows' gradients add up
                     part = f"sum_rows({part})"
-                if run == list(range(len(block.members))):
+                full = run == list(range(len(block.members)))
+                if full and block not in self.started:  # the first term: assigned (a new array, or a copy)
+                    how = "fresh" if _is_new_array(part) else "copied"
+                    lines.append(f"grad_{block.name} = {how}({part}, {block.rows}, {width})")
+                    self.started.add(block)
+                    col += width
+                    continue
+                self.start(block, lines)
+                if full:
                     lines.append(f"grad_{block.name} += {part}")
                 elif len(set(run)) == len(run):
                     lines.append(f"grad_{block.name}[:, {_index_text(run, self)}] += {part}")
@@ -228,16 +307,17 @@ def generate_batched(layout, np, reduction):
             x = w.gather(list(m[0].parents[k:2 * k]), block.rows)
             if block.static:  # parameters or constants: a row vector (one example's worth)
                 x = f"expand({x}, 1, {k})"
-            W = w.const(np.array([[layout.param_index[q] for q in n.parents[:k]] for n in m]))
+            W = np.array([[layout.param_index[q] for q in n.parents[:k]] for n in m])
             bias = ""
             if len(m[0].parents) > 2 * k:
-                b = w.const(np.array([layout.param_index[n.parents[-1]] for n in m]))
-                bias = f" + p[{b}]"
+                b = np.array([layout.param_index[n.parents[-1]] for n in m])
+                bias = f" + {w.param_matrix(b)}"
                 block.info["b"] = b
-            xin = f"{block.name}_in"
+            xin, wname = f"{block.name}_in", f"{block.name}_W"
             fwd.append(f"{xin} = {x}")
-            fwd.append(f"{block.name} = {xin} @ p[{W}].T{bias}")
-            block.info.update(W=W, x=xin, k=k)
+            fwd.append(f"{wname} = {w.param_matrix(W)}")
+            fwd.append(f"{block.name} = {xin} @ {wname}.T{bias}")
+            block.info.update(W=W, Wname=wname, x=xin, k=k)
         elif block.kind == "elementwise":
             ins = []
             for i in range(len(m[0].parents)):
@@ -260,35 +340,35 @@ def generate_batched(layout, np, reduction):
         scale = "1.0" if reduction == "mean" else "float(B)"
     else:
         scale = "1.0 / B" if reduction == "mean" else "1.0"
+    w.started.add(root_block)  # created before the backward lines, holding the loss's gradient
     for block in reversed(layout.blocks):
         if not any(n in w.needed for n in block.members):
             continue
         g = f"grad_{block.name}"
         lines = []
+        w.start(block, lines)  # nothing flowed into it (a zero derivative): zeros
         m = block.members
         w.from_static = block.static
         if block.kind == "dot":
             k = block.info["k"]
-            lines.append(_add_to_params(block.info["W"], f"{g}.T @ {block.info['x']}", w))
+            lines.append(w.param_add(block.info["W"], f"{g}.T @ {block.info['x']}"))
             if "b" in block.info:
-                lines.append(_add_to_params(block.info["b"], f"{g}.sum(0)", w))
+                lines.append(w.param_add(block.info["b"], f"{g}.sum(0)"))
             xs = list(m[0].parents[k:2 * k])
             if any(x in w.needed for x in xs):
-                w.scatter(f"{g} @ p[{block.info['W']}]", xs, lines)
+                w.scatter(f"{g} @ {block.info['Wname']}", xs, lines)
         elif block.kind == "elementwise":
             _elementwise_backward(block, operands[block], w, lines)
         else:
             _reduce_backward(block, m[0], w, lines)
         bwd.append(f"# backward of {block.name}")
         bwd += lines
-    inits = [f"grad_{b.name} = zeros({b.rows}, {len(b.members)})" for b in layout.blocks
-             if any(n in w.needed for n in b.members)]
     out = ["def step(p, X, need_grad):", "    B = X.shape[0]"]
     out += [f"    {s}" for s in fwd]
     out.append(f"    loss = expand({root}, B, 1)")
     out.append("    if not need_grad:")
     out.append(f"        return float(loss.{reduction}()), None")
-    out += [f"    {s}" for s in inits]
+    out.append(f"    grad_{root_block.name} = zeros({root_block.rows}, {len(root_block.members)})")
     out.append("    pgrad = zeros(len(p))")
     out.append(f"    grad_{root_block.name}[:, {root_col}] += {scale}")
     out += [f"    {s}" for s in bwd]
@@ -296,13 +376,16 @@ def generate_batched(layout, np, reduction):
     return "\n".join(out) + "\n", w.namespace
 
 
-def _add_to_params(index, grad, writer):
-    """``pgrad[index] += grad``, or, where a parameter appears twice in `index` (a weight tied within one
-    layer), an add_at that adds both contributions (``+=`` on a fancy index keeps only one)."""
-    values = writer.namespace[index].ravel().tolist()
-    if len(set(values)) == len(values):
-        return f"pgrad[{index}] += {grad}"
-    return f"add_at(pgrad, {index}, {grad})"
+def _is_new_array(text):
+    """Whether the source `text` computes a new array (its outermost operation is an arithmetic operator or a
+    matrix product, which allocate their result) rather than possibly naming or viewing an existing one
+    (``grad_e4``, ``cols(g, 0, 3)``, ``sum_rows(g)``): only a new array may become a block's gradient
+    without a copy, as later lines add into it in place."""
+    try:
+        tree = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return False
+    return isinstance(tree, (ast.BinOp, ast.UnaryOp))
 
 
 def _simple(text):
@@ -386,13 +469,20 @@ def _reduce_backward(block, n, w, lines):
 
 def _numpy_runtime(np, constants):
     """The names the generated code calls, on numpy arrays; `constants` (numpy arrays) as they are."""
-    def cat(B, *parts):
-        return np.concatenate([expand(q, B, np.shape(q)[-1] if np.ndim(q) else 1) for q in parts], axis=1)
+    ndarray = np.ndarray
 
-    def expand(x, B, k):
+    def cat(B, *parts):
+        return np.concatenate([q if type(q) is ndarray and q.ndim == 2 and q.shape[0] == B
+                               else expand(q, B, np.shape(q)[-1] if np.ndim(q) else 1) for q in parts], axis=1)
+
+    def expand(x, B, k):  # read only: x itself when it has the shape already (no code writes into it)
+        if type(x) is ndarray and x.shape == (B, k):
+            return x
         return np.broadcast_to(x, (B, k))
 
     def cols(g, a, b):
+        if type(g) is ndarray:
+            return g[..., a:b] if g.ndim and g.shape[-1] != 1 else g
         return g[..., a:b] if np.ndim(g) and np.shape(g)[-1] != 1 else g
 
     def rows(g):
@@ -403,6 +493,14 @@ def _numpy_runtime(np, constants):
 
     def add_at_columns(grad, index, values):
         np.add.at(grad, (slice(None), index), values)
+
+    def fresh(x, B, k):  # x: a new array (see _is_new_array); a (B, k) one of its own as it is
+        if type(x) is np.ndarray and x.shape == (B, k) and x.base is None and x.dtype == np.float64:
+            return x
+        return copied(x, B, k)
+
+    def copied(x, B, k):  # x broadcast to (B, k), a new array
+        return np.array(np.broadcast_to(x, (B, k)), dtype=float)
 
     def sigmoid(x):
         e = np.exp(-np.abs(x))
@@ -420,7 +518,8 @@ def _numpy_runtime(np, constants):
 
     namespace = {
         "cat": cat, "expand": expand, "cols": cols, "rows": rows, "sum_rows": sum_rows, "add_at": np.add.at,
-        "add_at_columns": add_at_columns, "zeros": lambda *shape: np.zeros(shape), "where": np.where,
+        "add_at_columns": add_at_columns, "zeros": lambda *shape: np.zeros(shape), "where": np.where, "fresh": fresh,
+        "copied": copied,
         "absolute": np.abs, "rowsum": lambda x: x.sum(1, keepdims=True), "sigmoid": sigmoid,
         "logsumexp_rows": logsumexp_rows, "power_of": power_of, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
         "tanh": np.tanh, "inf": np.inf, "nan": np.nan}
@@ -459,6 +558,14 @@ def _torch_runtime(torch, constants):
     def add_at_columns(grad, index, values):
         grad.index_add_(1, index, values.contiguous())
 
+    def fresh(x, B, k):  # as numpy's: a copy unless x is a (B, k) float64 tensor of its own
+        if torch.is_tensor(x) and tuple(x.shape) == (B, k) and x._base is None and x.dtype == torch.float64:
+            return x
+        return expand(x, B, k).clone()
+
+    def copied(x, B, k):
+        return expand(x, B, k).clone()
+
     def where(cond, a, b):
         if not torch.is_tensor(cond):  # a condition on constants only (``k != 0.0`` of ``x ** 3``)
             return a if cond else b
@@ -472,7 +579,7 @@ def _torch_runtime(torch, constants):
 
     namespace = {
         "cat": cat, "expand": expand, "cols": cols, "rows": rows, "sum_rows": sum_rows, "add_at": add_at,
-        "add_at_columns": add_at_columns,
+        "add_at_columns": add_at_columns, "fresh": fresh, "copied": copied,
         "zeros": lambda *shape: torch.zeros(shape, dtype=torch.float64, device=device), "where": where,
         "absolute": torch.abs, "rowsum": lambda x: x.sum(1, keepdim=True), "sigmoid": torch.sigmoid,
         "logsumexp_rows": logsumexp_rows, "power_of": torch.pow, "exp": torch.exp, "log": torch.log,
@@ -506,16 +613,20 @@ def compile_batched(fn, example_args, reduction="mean", backend="numpy"):
     namespace, vector, to_backend = runtime(constants)
     exec(builtins.compile(source, f"<micrograd_lite.compile batch of {getattr(fn, '__name__', 'fn')}>", "exec"),
          namespace)
-    return BatchedStep(t, source, namespace["step"], np, len(layout.blocks), vector, to_backend, backend)
+    return BatchedStep(t, layout.params, source, namespace["step"], np, len(layout.blocks), vector, to_backend,
+                       backend)
 
 
 class BatchedStep:
     """A compiled batched step (see `compile` with ``batch=True``): ``step(*batch)`` returns the mean (or
     sum) loss over the batch and adds its gradient to each parameter's ``.grad``; ``step.forward(*batch)``
-    the loss only; ``step.source``; ``step.params``; ``step.trace``."""
+    the loss only; ``step.source``; ``step.trace``; ``step.params``: the parameters (each once) in the order
+    of the step's parameter vector (`loss_and_grad`, `parameter_vector`): each dot group's weights row after
+    row, then its biases, so that the generated code reads a layer's matrix as a view; not necessarily the
+    trace's order."""
 
-    def __init__(self, trace, source, step, np, blocks, vector, to_backend, backend):
-        self.trace, self.source, self.params, self.backend = trace, source, trace.params, backend
+    def __init__(self, trace, params, source, step, np, blocks, vector, to_backend, backend):
+        self.trace, self.source, self.params, self.backend = trace, source, params, backend
         self._step, self._np, self._blocks = step, np, blocks
         self._vector, self._to_backend = vector, to_backend
 
@@ -560,12 +671,29 @@ class BatchedStep:
             parts.append(arr.reshape(arr.shape[0], -1))
         return self._to_backend(np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0])
 
-    def __call__(self, *batch):
+    def __call__(self, *batch, vector=None):
+        """The mean (or sum) loss over the batch (a float). Without `vector`: at the parameters' ``.data``,
+        its gradient added to each parameter's ``.grad``. With `vector` (this step's `parameter_vector`): at
+        ``vector.data``, its gradient added to ``vector.grad``; no Value is read or written."""
         X = self._batch(batch, "step")
+        if vector is not None:
+            if not isinstance(vector, ParameterVector) or vector.step is not self:
+                raise CompileError(f"step: vector must be this step's parameter_vector(), got "
+                                   f"{type(vector).__name__} {short_repr(vector)}")
+            loss, grad = self._step(vector.data, X, True)
+            vector._grad += grad
+            return loss
         loss, grad = self._step(self._vector([v.data for v in self.params]), X, True)
         for v, g in zip(self.params, grad.tolist()):
             v.grad += g
         return loss
+
+    def parameter_vector(self):
+        """The parameters' current ``.data`` as one `ParameterVector` (``.data`` and ``.grad``, numpy vectors
+        of ``len(step.params)``, in `params`' order), for training without per-parameter Python:
+        ``step(*batch, vector=v)`` and an optimizer over ``[v]`` (`SGD`, `Adam`, `AdamW`). The Values are
+        not changed until ``v.write_back()``."""
+        return ParameterVector(self)
 
     def forward(self, *batch):
         """The mean (or sum) loss over the batch (a float); no gradient."""
@@ -582,6 +710,67 @@ class BatchedStep:
             raise CompileError(f"step.loss_and_grad: p must be a vector of {len(self.params)} parameter values, "
                                f"got shape {tuple(p.shape)}")
         return self._step(p, self._batch(batch, "step.loss_and_grad"), True)
+
+
+class ParameterVector:
+    """A compiled batched step's parameters as one vector, in the manner of a PyTorch tensor with a gradient
+    (and of ``torch.nn.utils.parameters_to_vector`` / ``vector_to_parameters``): made by
+    ``step.parameter_vector()``, which copies the parameters' ``.data`` into ``.data`` (a numpy float vector,
+    one entry per ``step.params``, in order) and starts ``.grad`` at zeros.
+
+    ``step(*batch, vector=v)`` evaluates the step at ``v.data`` and adds its gradient to ``v.grad``; an
+    optimizer given ``[v]`` (``SGD([v], lr=0.1)``, `Adam`, `AdamW`) updates ``v.data`` in place with the same
+    rule, element by element, as it would each Value (tests/test_batched.py: equal to 1e-12 over many steps).
+
+    Keeping the two in sync: the vector is a copy. Training changes only the vector; the Values (the model)
+    keep the numbers they had until ``v.write_back()`` copies all of ``v.data`` into them at once (no Value
+    is changed if ``v.data`` has the wrong shape, and none is left half-written); ``v.read()`` copies the
+    Values' ``.data`` back into the vector (after editing or loading the model). Write back before using
+    the model (evaluating it, saving it, calling ``step(...)`` without `vector`).
+
+    ``v.grad = 0.0`` (an optimizer's ``zero_grad()``) fills the gradient with that number in place; setting
+    it to an array copies the array in (CompileError for another shape)."""
+
+    def __init__(self, step):
+        self.step = step
+        self.data = step._vector([v.data for v in step.params])
+        n = len(step.params)
+        self._grad = step._np.zeros(n) if step.backend == "numpy" else self.data.new_zeros(n)
+        self.sqrt = step._np.sqrt if step.backend == "numpy" else _torch_sqrt  # for Adam: correctly rounded
+
+    @property
+    def grad(self):
+        """The accumulated gradient: a vector of ``len(step.params)`` floats."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        shape = tuple(getattr(value, "shape", ()))
+        if shape not in ((), tuple(self._grad.shape)):
+            raise CompileError(f"ParameterVector.grad: expected a number or a vector of {len(self._grad)} "
+                               f"values, got shape {shape}")
+        self._grad[...] = value
+
+    def write_back(self):
+        """Copy ``.data`` into the parameters' ``.data`` (all of them, in one pass over a list made first)."""
+        values = self.data.tolist()
+        if len(values) != len(self.step.params) or any(isinstance(x, list) for x in values[:1]):
+            raise CompileError(f"ParameterVector.write_back: .data must be a vector of {len(self.step.params)} "
+                               f"values, got shape {tuple(self.data.shape)}; no parameter was changed")
+        for v, x in zip(self.step.params, values):
+            v.data = x
+
+    def read(self):
+        """Copy the parameters' current ``.data`` into ``.data`` (in place)."""
+        self.data[...] = self.step._vector([v.data for v in self.step.params])
+
+    def __repr__(self):
+        return f"ParameterVector({len(self.step.params)} parameters)"
+
+
+def _torch_sqrt(x):
+    import torch
+    return torch.sqrt(x)
 
 
 def _real_array(np, a, what):

@@ -1,8 +1,11 @@
 """Code generation: a `Trace` as Python source, one statement per op forward and per chain-rule term backward.
 
-Forward statements come from `FORWARD` (one template per op; they compute the engine's floats exactly).
+Forward statements come from each op's row in `ops.OPS` (its scalar source; they compute the engine's floats
+exactly).
 Backward statements are the engine's own closures run on `rules.Sym` stand-ins, in the order ``backward()``
-runs them, so the generated gradient is the engine's gradient, term for term.
+runs them, so the generated gradient is the engine's gradient, term for term. A closure runs once per
+signature (op, operand count, shared operands, which need a gradient, constants): on placeholders, whose
+terms every node of that signature fills with its own names (`backward_terms`).
 """
 
 import math
@@ -22,6 +25,7 @@ __all__ = ["forward_statements", "backward_statements", "generate"]
 # parser's stack there, so a long sum calls sum() on a flat tuple (the same floats, left to right).
 _SUM_CALL = sys.version_info >= (3, 12)
 _LONG_SUM = 100
+_SHORT_COMMENT = 100  # a longer forward line (a dot of many weights) is named, not quoted, in the step's comments
 
 
 def _sum(terms):
@@ -79,47 +83,99 @@ def needs_grad(trace):
     return on_paths(trace.order, trace.params)
 
 
-def backward_terms(node, trace, needed):
+def backward_terms(node, trace, needed, templates=None):
     """`node`'s chain-rule terms, from its closure run on stand-ins: a list of (operand, '+' or '-', Sym),
-    or a `rules.Branch` where the closure branches on a number."""
-    names = trace.names
+    or a `rules.Branch` where the closure branches on a number.
+
+    `templates` (a dict, shared across the nodes of one graph): the closure is run once per *signature*
+    (its code, operand count, which operands are the same node, which need a gradient, the unlabelled
+    constants among them, whose values are written into the terms) on placeholder stand-ins (``{g}`` the
+    upstream gradient, ``{o}`` the node's value, ``{p3}`` operand 3's, ``{es3}``, ``{s}`` logsumexp's
+    temporaries); every other node with that signature gets the same terms with its own names filled in.
+    The closure alone decides the terms; the cache only saves running it again on different names."""
+    names, kind, ps = trace.names, trace.kind, node.parents
+    first = {}
+    key = (node._backward.__code__, len(ps),
+           tuple(first.setdefault(p, i) for i, p in enumerate(ps)),  # which operands are one node (x * x)
+           tuple(p in needed for p in ps),
+           tuple(literal(p.data) if kind[p] == CONSTANT and p.label is None else None for p in ps))
+    tree = None if templates is None else templates.get(key)
+    if tree is None:
+        tree = _template(node, trace, needed)
+        if templates is not None:
+            templates[key] = tree
+    n = names[node]
+    fill = dict(zip(_operand_keys(len(ps)), map(names.__getitem__, ps)), g=grad_name(n), o=n)
+    if node.op == "logsumexp":
+        es = temporary(n, "es")
+        fill["s"] = temporary(n, "s")
+        fill.update((f"es{i}", f"{es}[{i}]") for i in range(len(ps)))
+    return _fill(tree, fill, ps)
+
+
+_KEYS = ()
+
+
+def _operand_keys(n):
+    """``('p0', ..., 'p<n-1>')``: the placeholders of n operands."""
+    global _KEYS
+    keys = _KEYS
+    if len(keys) < n:  # replaced whole, never appended to: another thread reads a complete tuple
+        keys = _KEYS = tuple(f"p{i}" for i in range(max(n, 2 * len(keys))))
+    return keys[:n]
+
+
+def _template(node, trace, needed):
+    """The terms of `node`'s closure on placeholders (see `backward_terms`): targets are operand positions."""
+    ps, kind = node.parents, trace.kind
+    first = {}
+    for i, p in enumerate(ps):
+        first.setdefault(p, i)  # a shared operand: one placeholder, whichever position reads it
 
     def number(q):
         if isinstance(q, tuple):  # logsumexp's temporaries
-            kind, owner = q
-            n = names[owner]
-            return ([Sym(f"{temporary(n, 'es')}[{i}]") for i in range(len(owner.parents))] if kind == "es"
-                    else Sym(temporary(n, "s")))
-        if trace.kind[q] == CONSTANT and q.label is None:
+            what, _ = q
+            return [Sym(f"{{es{i}}}") for i in range(len(ps))] if what == "es" else Sym("{s}")
+        if q is node:
+            return Sym("{o}")
+        if kind[q] == CONSTANT and q.label is None:
             return q.data
-        return Sym(names[q])
+        return Sym(f"{{p{first[q]}}}")
 
     def run():
         terms = []
-        run_backward(node, Sym(grad_name(names[node])), lambda v: Accumulator(v if v in needed else None, terms),
+        run_backward(node, Sym("{g}"), lambda v: Accumulator(first[v] if v in needed else None, terms),
                      number, {"log": sym_log})
         return terms
     return explore(run)
 
 
-def backward_statements(trace, forward=None, params_defined=True):
+def _fill(tree, fill, ps):
+    """A template tree with one node's names: placeholders replaced, operand positions made operands."""
+    if isinstance(tree, Branch):
+        return Branch(tree.cond.format_map(fill), _fill(tree.then, fill, ps), _fill(tree.otherwise, fill, ps))
+    return [(ps[i], sign, Sym(term.text.format_map(fill), term.prec)) for i, sign, term in tree]
+
+
+def backward_statements(trace, forward=None, params_defined=True, blocks_of=False):
     """[(comment, lines)] for every op node whose gradient is needed, in reverse order (as ``backward()``):
     `comment` the forward statement it differentiates, `lines` the source of its terms (a branch's body
     indented by 4). Gradient variables are ``grad_<name>``; one starts from its first term (0.0 before a
     term inside a branch), except, with `params_defined`, a parameter's, which the caller defines first
-    (`generate`: from its ``.grad``). The root's, ``grad_<root>``, is the caller's too."""
+    (`generate`: from its ``.grad``). The root's, ``grad_<root>``, is the caller's too. With `blocks_of`,
+    each block's first item is its node instead of the comment."""
     needed = needs_grad(trace)
     forward = dict(forward or forward_statements(trace))
     defined = set(trace.params) if params_defined else set()
     defined.add(trace.root)
-    blocks = []
+    blocks, templates = [], {}
     for node in reversed(trace.order):
         if node not in needed or trace.kind[node] != OP:
             continue
-        tree = backward_terms(node, trace, needed)
+        tree = backward_terms(node, trace, needed, templates)
         lines = []
         _emit(tree, trace.names, defined, lines, "")
-        blocks.append((forward[node], lines))
+        blocks.append((node if blocks_of else forward[node], lines))
     return blocks
 
 
@@ -159,33 +215,37 @@ def _emit(tree, names, defined, lines, indent):
 
 def generate(trace, return_locals=False):
     """The source of two functions of (P, X), P the parameters (a list of Values, `trace.params`' order) and X
-    the inputs' numbers (a list of floats, `flatten`'s order): ``forward(P, X)`` returns the loss;
-    ``step(P, X)`` also adds each parameter's gradient to its ``.grad`` and returns the loss (with
-    `return_locals`, its variables instead: a dict name -> float, for ``compile(check=True)``)."""
+    the inputs' numbers (a list of floats, `flatten`'s order): ``step(P, X)`` adds each parameter's gradient
+    to its ``.grad`` and returns the loss (with `return_locals`, its variables instead: a dict name ->
+    float, for ``compile(check=True)``); ``forward(P, X)`` returns the loss: it is ``step(P, X, False)``,
+    which stops before the backward pass (the forward is written once). A backward block's comment quotes
+    the forward line it differentiates when that line is short, else names the node."""
     names = trace.names
     labels = [f"# {names[n]}: label {label_comment(n.label)}" for n in trace.order
               if n.label is not None and names[n] != n.label]  # a label is never code, only a comment
-    head = []
+    out = labels + ["def step(P, X, backward=True):"]
     for i, p in enumerate(trace.params):
-        head.append(f"    {names[p]} = P[{i}].data")
+        out.append(f"    {names[p]} = P[{i}].data")
     position = {v: i for i, v in enumerate(trace.inputs)}
     used_inputs = [n for n in trace.order if trace.kind[n] == INPUT]
     for v in used_inputs:
-        head.append(f"    {names[v]} = X[{position[v]}]")
+        out.append(f"    {names[v]} = X[{position[v]}]")
     for n in trace.order:
         if trace.kind[n] == CONSTANT and n.label is not None:
-            head.append(f"    {names[n]} = {literal(n.data)}")
+            out.append(f"    {names[n]} = {literal(n.data)}")
     fwd = forward_statements(trace)
-    body = [f"    {s}" for _, s in fwd]
+    out += [f"    {s}" for _, s in fwd]
     loss = names[trace.root]
-    out = labels + ["def forward(P, X):"] + head + body + [f"    return {loss}", "", "", "def step(P, X):"]
-    out += head + body
+    out += ["    if not backward:", f"        return {loss}"]
     out.append("    # backward: each block is the chain rule through one forward line, as backward() runs it")
     out += [f"    {grad_name(names[p])} = P[{i}].grad" for i, p in enumerate(trace.params)]
     out.append(f"    {grad_name(loss)} = 1.0")
-    for comment, lines in backward_statements(trace, fwd):
-        out.append(f"    # backward of: {comment}")
+    short = {node: s if len(s) <= _SHORT_COMMENT else f"{names[node]} ({node.op} of {len(node.parents)})"
+             for node, s in fwd}
+    for node, lines in backward_statements(trace, fwd, blocks_of=True):
+        out.append(f"    # backward of: {short[node]}")
         out += [f"    {line}" for line in lines]
     out += [f"    P[{i}].grad = {grad_name(names[p])}" for i, p in enumerate(trace.params)]
     out.append("    return locals()" if return_locals else f"    return {loss}")
+    out += ["", "", "def forward(P, X):", "    return step(P, X, False)"]
     return "\n".join(out) + "\n"

@@ -22,7 +22,7 @@ __all__ = ["identifier", "assign_names", "grad_name", "temporary", "label_commen
 # Names the generated code binds or calls itself: never a node's name. The runtimes' helpers, the scalar
 # step's arguments and functions, and every builtin (the code calls sum, abs and locals).
 RESERVED = frozenset({"P", "X", "B", "p", "forward", "step", "inf", "nan", "exp", "log", "log1p", "sqrt", "tanh",
-                      "sigmoid", "logsumexp", "power", "power_of", "math"} | set(dir(builtins)))
+                      "sigmoid", "logsumexp", "power", "power_of", "math", "backward"} | set(dir(builtins)))
 
 # Characters spelled out rather than dropped (after NFKC): the notes' partial derivatives, products, etc.
 _SPELLED = {"∂": "d", "∇": "nabla", "∑": "sum", "∏": "prod", "√": "sqrt", "∞": "inf", "·": "_",
