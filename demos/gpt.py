@@ -413,6 +413,69 @@ def train_compiled(model, words, steps, lr, rng, batch_size, progress=True, log_
     return losses
 
 
+# ---- explaining -------------------------------------------------------------------------------------------
+EXPLAIN_NAME, EXPLAIN_S = "emma", 1  # the last position attends to position 1 ("e", read there only)
+
+
+def explain(model, name=EXPLAIN_NAME, t=None, s=EXPLAIN_S, head=0, width=None):
+    """How a gradient reaches the embedding table, through one attention weight (a str, wrapped to `width`).
+
+    Builds `model.loss` of `name` on the engine, backpropagates, and shows (1) the attention weights of
+    `head` (layer 0) at position `t` (None: the name's last) over the positions 0..t, each with its value and ``∂loss/∂a``, and (2)
+    `micrograd_lite.explain.chain_rule` from the loss down to component 0 of the embedding row of the token
+    at position `s` (``wte[ch][0]``), stopping at the weight ``a[t,s]`` with which position t attends to
+    position s: one path through that weight (∂loss/∂a × ∂a/∂wte) and one collapsing every other path
+    (the token's own position, its key and value read by the other positions and weights); their sum is
+    checked against ``backward()`` (ChainRuleError otherwise). The token at position s must occur at no
+    other input position, so that the row is read once. Raises ValueError otherwise, or for positions
+    outside the name, as `encode` for a bad name."""
+    from micrograd_lite.explain import chain_rule
+    tokens = encode(name, model.block_size)
+    t = len(tokens) - 2 if t is None else t
+    if not 0 <= s <= t < len(tokens) - 1:
+        raise ValueError(f"explain: positions s={s} <= t={t} must lie in the name's 0..{len(tokens) - 2}")
+    if tokens[:-1].count(tokens[s]) != 1:
+        raise ValueError(f"explain: the token at position {s} of {name!r} occurs at other positions too")
+    if not 0 <= head < model.n_head:
+        raise ValueError(f"explain: head {head} outside 0..{model.n_head - 1}")
+    cache, records, losses = model.new_cache(), [], []
+    for i in range(len(tokens) - 1):
+        record = []
+        losses.append(cross_entropy(model.logits(tokens[i], cache, record), tokens[i + 1]))
+        records.append(record[head])  # layer 0's heads come first
+    loss = Value.sum(losses) * (1.0 / len(losses))
+    model.zero_grad()
+    loss.backward()
+    ch = decode([tokens[s]]) or "BOS"
+    shown = lambda i: decode([tokens[i]]) or "BOS"
+    loss.label = "loss"
+    for j, a in enumerate(records[t]):
+        a.label = f"a[{t},{j}]"
+    leaf = model.sd["wte"][tokens[s]][0]
+    leaf.label = f"wte[{ch}][0]"
+    try:
+        b = chain_rule(loss, leaf, through=[records[t][s]])
+    finally:
+        loss.label = leaf.label = None
+        for a in records[t]:
+            a.label = None
+    lines = [f"The loss of {name!r} ({len(losses)} positions, {model!r}, untrained weights) and how its "
+             f"gradient reaches the embedding table wte.",
+             f"Head {head} of layer 0 at position {t} (input {shown(t)!r}) attends to the positions 0..{t}: "
+             f"a[{t},j] = softmax_j(q_{t} . k_j / sqrt({model.n_embd // model.n_head})), computed as "
+             f"exp(score - logsumexp(scores)).", ""]
+    rows = [("j", "token", f"a[{t},j]", f"∂loss/∂a[{t},j]")]
+    rows += [(str(j), shown(j), f"{a.data:.6f}", f"{a.grad:+.6f}") for j, a in enumerate(records[t])]
+    widths = [max(len(r[c]) for r in rows) for c in range(4)]
+    lines += ["  ".join(cell.rjust(w) for cell, w in zip(r, widths)) for r in rows]
+    lines += ["", f"The chain rule from the loss down to wte[{ch}][0] (component 0 of the embedding of {ch!r}, "
+              f"read at position {s} only), stopping at a[{t},{s}]. The first term collapses every path that "
+              f"avoids that weight into one factor (position {s}'s own prediction, its key and value read by "
+              f"the other weights); the second goes through it. Their sum is the gradient backward() "
+              f"computes:", "", b.format()]
+    return wrap("\n".join(lines), width, "  ")
+
+
 # ---- the program ----------------------------------------------------------------------------------------
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
@@ -438,8 +501,13 @@ def parse_args(argv=None):
     ap.add_argument("--seed", type=int, default=SEED,
                     help="seed of the weights, the order of the names and sampling (default %(default)s)")
     ap.add_argument("--json", action="store_true", help="end with one JSON line of results")
+    ap.add_argument("--explain", action="store_true", help="show how a gradient reaches the embedding table "
+                    "through one attention weight (the chain rule, the model untrained, of the size the options "
+                    "give), then exit")
     ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)
+    if args.explain and args.compile:
+        ap.error("--explain shows the engine's graph; it does not train, so --compile does not apply")
     if args.batch_size is not None and not args.compile:
         ap.error("--batch-size needs --compile (the engine trains on one name per step)")
     defaults = COMPILED if args.compile else ENGINE
@@ -455,6 +523,13 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     width = terminal_width()
+    if args.explain:
+        model = GPT(VOCAB_SIZE, args.n_layer, args.n_embd, args.n_head, args.block_size, rng=args.seed)
+        try:
+            print(explain(model, width=width))
+        except ValueError as e:  # a block size too short for the explained positions
+            sys.exit(f"gpt: {e}")
+        return
     try:
         words, description = load_words(args.data)
         train_words, dev_words, test_words = split_words(words)
