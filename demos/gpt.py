@@ -427,7 +427,8 @@ def explain(model, name=EXPLAIN_NAME, t=None, s=EXPLAIN_S, head=0, width=None):
     position s: one path through that weight (∂loss/∂a × ∂a/∂wte) and one collapsing every other path
     (the token's own position, its key and value read by the other positions and weights); their sum is
     checked against ``backward()`` (ChainRuleError otherwise). The token at position s must occur at no
-    other input position, so that the row is read once. Raises ValueError otherwise, or for positions
+    other input position, so that the row is read once. The parameters' ``.grad`` are left as they were.
+    Raises ValueError otherwise, or for positions
     outside the name, as `encode` for a bad name."""
     from micrograd_lite.explain import chain_rule
     tokens = encode(name, model.block_size)
@@ -444,6 +445,8 @@ def explain(model, name=EXPLAIN_NAME, t=None, s=EXPLAIN_S, head=0, width=None):
         losses.append(cross_entropy(model.logits(tokens[i], cache, record), tokens[i + 1]))
         records.append(record[head])  # layer 0's heads come first
     loss = Value.sum(losses) * (1.0 / len(losses))
+    params = model.parameters()
+    saved = [p.grad for p in params]  # restored below: explaining leaves the model as it found it
     model.zero_grad()
     loss.backward()
     ch = decode([tokens[s]]) or "BOS"
@@ -456,6 +459,8 @@ def explain(model, name=EXPLAIN_NAME, t=None, s=EXPLAIN_S, head=0, width=None):
     try:
         b = chain_rule(loss, leaf, through=[records[t][s]])
     finally:
+        for p, g in zip(params, saved):
+            p.grad = g
         loss.label = leaf.label = None
         for a in records[t]:
             a.label = None
