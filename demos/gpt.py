@@ -55,6 +55,7 @@ STEPS, LR, BETAS, ADAM_EPS = 1000, 0.01, (0.85, 0.99), 1e-8  # microgpt's schedu
 SEED = 42
 TEMPERATURE = 0.5          # microgpt's sampling temperature
 LOG_EVERY = 100            # steps between the printed training losses
+LOG_EVERY_COMPILED = 500   # the same for --compile's batches: ten lines over its default steps
 SAMPLES = 20
 ENGINE = dict(n_layer=N_LAYER, n_embd=N_EMBD, n_head=N_HEAD, block_size=BLOCK_SIZE, steps=STEPS, lr=LR)
 # --compile's defaults: chosen by short runs so that the plain command reaches dev <= 2.10 in <= 10 minutes on
@@ -96,8 +97,8 @@ def attention(q, keys, values, n_head, record=None):
     """Causal multi-head attention at one position t: `q` is its query (n_embd Values), `keys` and `values`
     the keys and values of positions 0..t (the cache, t + 1 lists of n_embd Values). Head h uses the
     components ``h*hd .. (h+1)*hd - 1`` (hd = n_embd / n_head): weights ``softmax(q_h . k_h / sqrt(hd))``
-    (`attention_weights`) over the t + 1 positions, output their weighted sum of the v_h. Returns the heads' outputs concatenated
-    (n_embd Values). `record`: None, or a list to which each head's weights (t + 1 Values) are appended."""
+    (`attention_weights`) over the t + 1 positions, output their weighted sum of the v_h. Returns the heads'
+    outputs concatenated (n_embd Values). `record`: None, or a list to which each head's weights (t + 1 Values) are appended."""
     hd = len(q) // n_head
     scale = 1.0 / math.sqrt(hd)
     out = []
@@ -382,8 +383,8 @@ def evaluate_compiled(model, words, step=None, chunk=1024):
     return total / count
 
 
-def train_compiled(model, words, steps, lr, rng, batch_size, progress=True, log_every=LOG_EVERY, width=None,
-                   step=None):
+def train_compiled(model, words, steps, lr, rng, batch_size, progress=True, log_every=LOG_EVERY_COMPILED,
+                   width=None, step=None):
     """microgpt's schedule over batches: step k takes the next `batch_size` names of `words` shuffled once by
     `rng` (walking the order round, as `train` does one name at a time), padded to the block size
     (`padded_batch`), runs the compiled step (`compile_loss`; compiled here when `step` is None: the mean
@@ -421,15 +422,15 @@ def explain(model, name=EXPLAIN_NAME, t=None, s=EXPLAIN_S, head=0, width=None):
     """How a gradient reaches the embedding table, through one attention weight (a str, wrapped to `width`).
 
     Builds `model.loss` of `name` on the engine, backpropagates, and shows (1) the attention weights of
-    `head` (layer 0) at position `t` (None: the name's last) over the positions 0..t, each with its value and ``∂loss/∂a``, and (2)
-    `micrograd_lite.explain.chain_rule` from the loss down to component 0 of the embedding row of the token
-    at position `s` (``wte[ch][0]``), stopping at the weight ``a[t,s]`` with which position t attends to
-    position s: one path through that weight (∂loss/∂a × ∂a/∂wte) and one collapsing every other path
-    (the token's own position, its key and value read by the other positions and weights); their sum is
-    checked against ``backward()`` (ChainRuleError otherwise). The token at position s must occur at no
-    other input position, so that the row is read once. The parameters' ``.grad`` are left as they were.
-    Raises ValueError otherwise, or for positions
-    outside the name, as `encode` for a bad name."""
+    `head` (layer 0) at position `t` (None: the name's last) over the positions 0..t, each with its value
+    and ``∂loss/∂a``, and (2) `micrograd_lite.explain.chain_rule` from the loss down to component 0 of the
+    embedding row of the token at position `s` (``wte[ch][0]``), stopping at the weight ``a[t,s]`` with which
+    position t attends to position s: one term through that weight (∂loss/∂a × ∂a/∂wte) and one collapsing
+    every other path (position s's own prediction, its key and value as later positions read them); their
+    sum is checked against ``backward()`` (ChainRuleError otherwise). The parameters' ``.grad`` are left as
+    they were. Raises ValueError when the token at position s occurs at another input position too (its row
+    would be read twice), for positions or a head outside the name or the model, and as `encode` for a bad
+    name."""
     from micrograd_lite.explain import chain_rule
     tokens = encode(name, model.block_size)
     t = len(tokens) - 2 if t is None else t
@@ -474,10 +475,10 @@ def explain(model, name=EXPLAIN_NAME, t=None, s=EXPLAIN_S, head=0, width=None):
     widths = [max(len(r[c]) for r in rows) for c in range(4)]
     lines += ["  ".join(cell.rjust(w) for cell, w in zip(r, widths)) for r in rows]
     lines += ["", f"The chain rule from the loss down to wte[{ch}][0] (component 0 of the embedding of {ch!r}, "
-              f"read at position {s} only), stopping at a[{t},{s}]. The first term collapses every path that "
-              f"avoids that weight into one factor (position {s}'s own prediction, its key and value read by "
-              f"the other weights); the second goes through it. Their sum is the gradient backward() "
-              f"computes:", "", b.format()]
+              f"read at position {s} only), stopping at a[{t},{s}]. The first term collapses into one factor "
+              f"every path that avoids that weight: position {s}'s own prediction, and its key and value as "
+              f"the positions from {s} on read them, other than through a[{t},{s}]. The second goes through "
+              f"a[{t},{s}]. Their sum is the gradient backward() computes:", "", b.format()]
     return wrap("\n".join(lines), width, "  ")
 
 

@@ -140,7 +140,8 @@ def test_explain_adds_up_to_the_engines_gradient_and_leaves_no_labels():
     loss.backward()
     grad = model.sd["wte"][4][0].grad  # 'e' is token 4
     assert text.splitlines()[-1] == f"{' ' * len('∂loss/∂wte[e][0]')} = {grad:.6f}"
-    assert "∂loss/∂wte[e][0] = ∂loss/∂wte[e][0]" in text and "+ ∂loss/∂a[4,1] × ∂a[4,1]/∂wte[e][0]" in text
+    assert "∂loss/∂wte[e][0] = ∂loss/∂wte[e][0]" in text
+    assert "+ ∂loss/∂a[4,1] × ∂a[4,1]/∂wte[e][0]" in text
     assert "Head 0 of layer 0 at position 4 (input 'a') attends to the positions 0..4" in text
     rows = [line.split() for line in text.splitlines() if line.split()[:1] in (["0"], ["1"], ["2"], ["3"], ["4"])]
     assert [r[:2] for r in rows] == [["0", "BOS"], ["1", "e"], ["2", "m"], ["3", "m"], ["4", "a"]]
@@ -228,3 +229,13 @@ def test_compile_without_numpy_names_the_extra(names_file, monkeypatch):
         gpt.main(["--data", str(names_file), "--compile", "--steps", "1", "--n-embd", "4", "--n-head", "1",
                   "--block-size", "4", "--no-progress"])
     assert exc.value.code == "gpt: --compile: compile(..., batch=True) needs numpy: pip install micrograd_lite[fast]"
+
+
+def test_the_readmes_explain_output_is_the_commands(capsys, monkeypatch):
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("### How a gradient reaches the embedding table: `--explain`"):]
+    shown = section[section.index("```text\n") + len("```text\n"):section.index("```\n", section.index("```text"))]
+    monkeypatch.setenv("COLUMNS", "100")
+    gpt.main(["--explain"])
+    assert capsys.readouterr().out == shown
