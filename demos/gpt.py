@@ -42,7 +42,7 @@ from micrograd_lite import Adam, Embedding, Module, Value, cross_entropy, nn, no
 if not __package__:  # run as a script (python demos/gpt.py): make `demos` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from demos.cli import terminal_width, wrap  # noqa: E402
-from demos.makemore import (DataError, _count, _positive_float, _positive_int, format_samples,  # noqa: E402
+from demos.makemore import (DataError, Diverged, _count, _positive_float, _positive_int, format_samples,  # noqa: E402
                             load_words, split_words)
 
 LETTERS = ascii_lowercase  # token i < 26 is LETTERS[i]
@@ -55,7 +55,7 @@ STEPS, LR, BETAS, ADAM_EPS = 1000, 0.01, (0.85, 0.99), 1e-8  # microgpt's schedu
 SEED = 42
 TEMPERATURE = 0.5          # microgpt's sampling temperature
 LOG_EVERY = 100            # steps between the printed training losses
-LOG_EVERY_COMPILED = 500   # the same for --compile's batches: ten lines over its default steps
+LOG_EVERY_COMPILED = 500   # the same for --compile's batches (a few lines over its default steps)
 SAMPLES = 20
 ENGINE = dict(n_layer=N_LAYER, n_embd=N_EMBD, n_head=N_HEAD, block_size=BLOCK_SIZE, steps=STEPS, lr=LR)
 # --compile's defaults: chosen by short runs so that the plain command reaches dev <= 2.10 in <= 10 minutes on
@@ -98,7 +98,8 @@ def attention(q, keys, values, n_head, record=None):
     the keys and values of positions 0..t (the cache, t + 1 lists of n_embd Values). Head h uses the
     components ``h*hd .. (h+1)*hd - 1`` (hd = n_embd / n_head): weights ``softmax(q_h . k_h / sqrt(hd))``
     (`attention_weights`) over the t + 1 positions, output their weighted sum of the v_h. Returns the heads'
-    outputs concatenated (n_embd Values). `record`: None, or a list to which each head's weights (t + 1 Values) are appended."""
+    outputs concatenated (n_embd Values). `record`: None, or a list to which each head's weights (t + 1
+    Values) are appended."""
     hd = len(q) // n_head
     scale = 1.0 / math.sqrt(hd)
     out = []
@@ -390,7 +391,9 @@ def train_compiled(model, words, steps, lr, rng, batch_size, progress=True, log_
     (`padded_batch`), runs the compiled step (`compile_loss`; compiled here when `step` is None: the mean
     over the batch of the names' losses, and its gradient in each parameter's ``.grad``) and takes an `Adam`
     step (betas (0.85, 0.99), eps 1e-8) at ``lr * (1 - k / steps)``. Progress bar and printed lines as
-    `train`, each line the mean of the batch losses since the previous one. Returns the batch losses."""
+    `train`, each line the mean of the batch losses since the previous one. Returns the batch losses. Raises
+    `Diverged` (from demos.makemore) when a batch loss is not finite, before that step's update."""
+    from micrograd_lite.compiler.batched import numpy_or_error
     step = compile_loss(model) if step is None else step
     order = list(words)
     rng.shuffle(order)
@@ -398,18 +401,23 @@ def train_compiled(model, words, steps, lr, rng, batch_size, progress=True, log_
     opt = Adam(step.params, lr=lr, betas=BETAS, eps=ADAM_EPS)
     losses = []
     bar = tqdm(range(steps), unit="step", disable=not progress, ncols=terminal_width())
-    for k in bar:
-        ix = [(k * batch_size + i) % len(order) for i in range(batch_size)]
-        opt.zero_grad()
-        loss = step(*padded_batch(model, tokens[ix], positions[ix]))
-        opt.lr = lr * (1.0 - k / steps)
-        opt.step()
-        losses.append(loss)
-        bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
-        if log_every and ((k + 1) % log_every == 0 or k + 1 == steps):
-            recent = losses[-((k % log_every) + 1):]
-            bar.write(wrap(f"step {k + 1:>5,} / {steps:,}: loss {sum(recent) / len(recent):.4f} (mean of the last "
-                           f"{len(recent)} batches of {batch_size})", width, "  "), file=sys.stdout)
+    # A loss that overflows is reported as Diverged below; numpy's warnings would only repeat it, in its words.
+    with numpy_or_error().errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for k in bar:
+            ix = [(k * batch_size + i) % len(order) for i in range(batch_size)]
+            opt.zero_grad()
+            loss = step(*padded_batch(model, tokens[ix], positions[ix]))
+            if not math.isfinite(loss):  # before the update: the model keeps the last finite step's weights
+                bar.close()
+                raise Diverged(k + 1, loss)
+            opt.lr = lr * (1.0 - k / steps)
+            opt.step()
+            losses.append(loss)
+            bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
+            if log_every and ((k + 1) % log_every == 0 or k + 1 == steps):
+                recent = losses[-((k % log_every) + 1):]
+                bar.write(wrap(f"step {k + 1:>5,} / {steps:,}: loss {sum(recent) / len(recent):.4f} (mean of the "
+                               f"last {len(recent)} batches of {batch_size})", width, "  "), file=sys.stdout)
     bar.close()
     return losses
 
@@ -450,8 +458,10 @@ def explain(model, name=EXPLAIN_NAME, t=None, s=EXPLAIN_S, head=0, width=None):
     saved = [p.grad for p in params]  # restored below: explaining leaves the model as it found it
     model.zero_grad()
     loss.backward()
-    ch = decode([tokens[s]]) or "BOS"
-    shown = lambda i: decode([tokens[i]]) or "BOS"
+
+    def shown(i):
+        return decode([tokens[i]]) or "BOS"
+    ch = shown(s)
     loss.label = "loss"
     for j, a in enumerate(records[t]):
         a.label = f"a[{t},{j}]"
@@ -560,8 +570,11 @@ def main(argv=None):
             step = compile_loss(model)
         except CompileError as e:  # numpy missing: nothing trained yet
             sys.exit(f"gpt: --compile: {e}")
-        train_compiled(model, train_words, args.steps, args.lr, rng, args.batch_size,
-                       progress=not args.no_progress, width=width, step=step)
+        try:
+            train_compiled(model, train_words, args.steps, args.lr, rng, args.batch_size,
+                           progress=not args.no_progress, width=width, step=step)
+        except Diverged as e:
+            sys.exit(f"gpt: {e}; try a smaller --lr")
     else:
         train(model, train_words, args.steps, args.lr, rng, progress=not args.no_progress, width=width)
     seconds = time.perf_counter() - start

@@ -239,3 +239,22 @@ def test_the_readmes_explain_output_is_the_commands(capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "100")
     gpt.main(["--explain"])
     assert capsys.readouterr().out == shown
+
+
+def test_a_diverging_compiled_run_is_a_one_line_error(names_file, capsys):
+    with pytest.raises(SystemExit) as exc:
+        gpt.main(["--data", str(names_file), "--compile", "--lr", "1e300", "--steps", "5", "--n-embd", "4",
+                  "--n-head", "1", "--block-size", "4", "--no-progress"])
+    assert exc.value.code.startswith("gpt: training diverged at step ")
+    assert exc.value.code.endswith(": the batch loss is nan; try a smaller --lr")
+    assert "Warning" not in capsys.readouterr().err  # numpy's overflow warnings are not repeated
+
+
+def test_train_compiled_stops_before_the_update_that_would_follow_a_nan_loss():
+    model = gpt.GPT(**SMALL, rng=0)
+    model.sd["lm_head"][0][0].data = float("nan")
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(gpt.Diverged, match=r"^training diverged at step 1: the batch loss is nan$"):
+        gpt.train_compiled(model, WORDS, 3, 0.01, random.Random(0), 4, progress=False)
+    after = [p.data for p in model.parameters()]
+    assert [a for a in after if a == a] == [b for b in before if b == b] and sum(a != a for a in after) == 1
