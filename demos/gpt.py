@@ -23,7 +23,13 @@ of every dev name, weighted equally), comparable with the makemore MLP's dev los
 measure over the first training names of the split (a random sample, as many as dev has). Samples are drawn at
 microgpt's temperature 0.5.
 
-Run: ``python demos/gpt.py --data ../shared/data/names.txt`` (``--help`` for options).
+Compiled (``--compile``): `GPT.masked_loss` traced once and compiled for batches (``compile(...,
+batch=True)``, numpy), each step a batch of names padded to the block size with their loss masked to the real
+positions, the same Adam schedule, evaluation batched by the same step (`train_compiled`,
+`evaluate_compiled`). ``--explain``: the chain rule from a name's loss through one attention weight down to
+the embedding table (`explain`).
+
+Run: ``python demos/gpt.py --data ../shared/data/names.txt`` (add ``--compile``; ``--help`` for options).
 """
 
 import argparse
