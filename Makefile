@@ -8,7 +8,7 @@ PYTHON ?=
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup test mazur truth-table makemore moons bench clean
+.PHONY: setup test docs mazur truth-table makemore moons bench clean
 
 ARGS ?=
 
@@ -21,6 +21,11 @@ setup:
 test:
 	$(BOOTSTRAP) --chromium
 	$(BIN)/python -m pytest
+
+# The documentation site (docs/, mkdocs.yml) into site/: open site/index.html. `make test` builds it too, with
+# --strict (tests/test_docs.py), so a broken link or API reference fails the suite.
+docs: setup
+	$(BIN)/python -m mkdocs build --strict
 
 mazur: setup
 	$(BIN)/python demos/mazur.py $(ARGS)

@@ -17,10 +17,9 @@ What is measured:
 floor); (c) one step of micrograd's moons demo; (d) the deepest chain ``x * 1.0 * 1.0 ...`` that
 backpropagates; (e) bytes per node (tracemalloc, the same graph); (f) one makemore step (ours only);
 the gradients of both engines on the same graph and the same moons step (largest difference relative
-to the largest gradient); a second table: the backward closure per node with its operands as default
-arguments (the engine) against the same in cells and against the engine before issue 11 (one shared
-backward function per op, `shared_function_engine`); and a third: the same moons and makemore training
-steps run by the engine and by the engine before issue 11.
+to the largest gradient); and a second table: the backward closure per node with its operands as default
+arguments (the engine) against the same in cells and against one shared backward function per op (the
+engine before issue 11), all three on the same graph of ``+`` and ``*`` (`backward_variants`).
 """
 
 import argparse
@@ -41,7 +40,7 @@ from tabulate import tabulate
 from tqdm import tqdm
 
 import micrograd_lite
-from . import closure_variant, shared_function_engine, workloads
+from . import backward_variants, workloads
 
 ENGINES = {"micrograd": micrograd.engine.Value, "ours": micrograd_lite.Value}
 
@@ -237,39 +236,9 @@ def makemore(sizes, clock):
 
 CLOSURE_ENGINES = {
     "micrograd_lite: closure per node, operands as default arguments": micrograd_lite.Value,
-    "closure per node, operands in cells": closure_variant.CellValue,
-    "one shared backward function per op (the engine before issue 11)": shared_function_engine.Value,
+    "closure per node, operands in cells": backward_variants.CellValue,
+    "one shared backward function per op (the engine before issue 11)": backward_variants.SharedFunctionValue,
 }
-BEFORE = "shared backward functions (before issue 11)"
-STEP_ENGINES = {"closures (micrograd_lite)": micrograd_lite.Value, BEFORE: shared_function_engine.Value}
-
-
-def engine_steps(sizes, clock):
-    """The third table: ms per moons and makemore training step for micrograd_lite's engine and the engine
-    before issue 11, both running `workloads.generic_moons_step` / `generic_makemore_step` (the same code,
-    the same numbers), interleaved; and the largest relative difference of their losses."""
-    X, y = workloads.moons(sizes.moons_points)
-    runs = {}
-    for name, Value in STEP_ENGINES.items():
-        layers = workloads.generic_layers(Value, [2, 16, 16, 1], seed=1)
-        table, mlayers, MX, MY = workloads.generic_makemore_setup(Value, batch=sizes.batch, n_hidden=sizes.hidden)
-        runs[name] = {
-            "moons": lambda V=Value, L=layers: workloads.generic_moons_step(V, L, X, y, 0.0),
-            "makemore": lambda V=Value, t=table, L=mlayers, A=MX, B=MY: workloads.generic_makemore_step(
-                V, t, L, A, B, lr=0.0),
-        }
-    times = {w: {name: [] for name in runs} for w in ("moons", "makemore")}
-    losses = {w: {} for w in times}
-    for rep in range(sizes.reps):
-        for name in list(runs) if rep % 2 == 0 else list(runs)[::-1]:
-            for w in times:
-                gc.collect()
-                t0 = clock()
-                losses[w][name] = runs[name][w]()
-                times[w][name].append((clock() - t0) * 1e3)
-    gc.collect()
-    diff = max(max_relative_difference([ls[BEFORE]], [ls["closures (micrograd_lite)"]]) for ls in losses.values())
-    return {"ms": times, "loss_diff": diff}
 
 
 def closures(sizes, clock):
@@ -305,7 +274,6 @@ def run_all(sizes, clock=time.perf_counter, progress=False):
         "chain": lambda: chains(sizes, clock),
         "makemore": lambda: makemore(sizes, clock),
         "closures": lambda: closures(sizes, clock),
-        "steps": lambda: engine_steps(sizes, clock),
     }
     results = {"sizes": sizes, "clock": clock.__name__}
     bar = tqdm(parts.items(), total=len(parts), unit="part", disable=not progress, leave=False)
@@ -372,20 +340,13 @@ def format_report(r, width=None):
              f"{c['bytes'][name]:,.0f}" if name in c["bytes"] else ""] for name in c["forward"]]
     ctable = _fit(crow, [f"backward mechanism ({c['ops']:,} ops of + and *)", "forward ns/op",
                          "forward, GC off", "backward ns/node", "bytes/node"], width)
-    st = r["steps"]["ms"]
-    ours = "closures (micrograd_lite)"
-    srow = [[f"{w} step (ms)", f"{_med(st[w][ours]):,.2f}", f"{_med(st[w][BEFORE]):,.2f}",
-             f"{_med(st[w][ours]) / _med(st[w][BEFORE]) - 1:+.0%}"] for w in st]
-    srow.append(["losses, largest relative difference", f"{r['steps']['loss_diff']:.1e}", "", "<= 1e-12"])
-    stable = _fit(srow, [f"same training step (batch {s.batch}, 30-{s.hidden}-27; moons {s.moons_points} points)",
-                         ours, BEFORE, "closures vs before"], width)
     machine = (f"Python {platform.python_version()} ({platform.python_implementation()}), "
                f"{platform.system()} {platform.machine()}, {_cpu()}, {os.cpu_count()} cores; "
                f"clock {r['clock']}, median of {s.reps} repetition{'s' if s.reps > 1 else ''} "
                f"(moons: {s.moons_steps} step{'s' if s.moons_steps > 1 else ''} per repetition), "
                f"engines interleaved; load average {r['load'][0]:.1f} before, {r['load'][1]:.1f} after; "
                f"{datetime.date.today().isoformat()}.")
-    return f"{main}\n\n{ctable}\n\n{stable}\n\n{machine}\n"
+    return f"{main}\n\n{ctable}\n\n{machine}\n"
 
 
 def _fit(rows, headers, width):

@@ -2,7 +2,7 @@
 
 An *engine* here is anything with micrograd's scalar interface: a class ``Value(x)`` whose instances
 support ``+``, ``*``, ``** number``, ``.relu()``, ``.data``, ``.grad`` and ``.backward()``. micrograd 0.1.0,
-micrograd_lite and the closure variants in `closure_variant` all qualify; plain floats run the same
+micrograd_lite and the variants in `backward_variants` all qualify; plain floats run the same
 plans as the floor (the cost of the arithmetic alone, with the same loops around it).
 
 - `mixed_plan`: a layered graph of ``width`` nodes per layer and ``depth`` layers, every op one of
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 # to 0 or overflow within a few dozen layers, relu and products turn every node into 0, and the gradients
 # compared would be 0 or inf. Ops: 3/7 are *, 2/7 +, 1/7 relu, 1/7 **2.
 STAGES = ("*c", "relu", "+", "*c", "*", "**", "+")
-# Only + and * (half of each), for the closure variants of `closure_variant`, which implement just those.
+# Only + and * (half of each), for the variants of `backward_variants`, which implement just those.
 ADD_MUL_STAGES = ("*c", "+", "*", "+")
 
 
@@ -272,76 +272,4 @@ def makemore_step(emb, hidden, out, opt, X, Y):
     opt.zero_grad()
     loss.backward()
     opt.step()
-    return loss.data
-
-
-# ---- training steps written once for any engine with micrograd_lite's fused ops -------------------------
-# micrograd_lite's nn is built on its own engine; to time the engine before issue 11 (shared backward
-# functions, `shared_function_engine`) on the same training steps, these use only what both engines
-# have: Value(x), Value.dot, Value.sum, Value.logsumexp, tanh, relu, -, *.
-
-def generic_layers(Value, sizes, seed=0):
-    """An MLP's parameters for engine `Value`: one list per layer of (weights, bias) per neuron, drawn from
-    U(-1/sqrt(nin), 1/sqrt(nin)) with a seeded RNG (the same numbers for every engine)."""
-    rng = random.Random(seed)
-    layers = []
-    for nin, nout in zip(sizes, sizes[1:]):
-        bound = 1.0 / math.sqrt(nin)
-        layers.append([([Value(rng.uniform(-bound, bound)) for _ in range(nin)], Value(rng.uniform(-bound, bound)))
-                       for _ in range(nout)])
-    return layers
-
-
-def generic_parameters(layers):
-    return [p for layer in layers for w, b in layer for p in (*w, b)]
-
-
-def generic_sgd(params, lr):
-    for p in params:
-        p.data -= lr * p.grad
-        p.grad = 0.0
-
-
-def generic_moons_step(Value, layers, X, y, lr):
-    """The moons step of `moons_step_ours` (relu hidden layers, linear output, SVM loss + 1e-4 L2)."""
-    params = generic_parameters(layers)
-    losses = []
-    for row, yi in zip(X, y):
-        x = row
-        for k, layer in enumerate(layers):
-            x = [Value.dot(w, x, b) for w, b in layer]
-            if k < len(layers) - 1:
-                x = [v.relu() for v in x]
-        losses.append((1 - yi * x[0]).relu())
-    total = Value.sum(losses) * (1.0 / len(losses)) + 1e-4 * Value.sum([p * p for p in params])
-    total.backward()
-    generic_sgd(params, lr)
-    return total.data
-
-
-def generic_makemore_setup(Value, batch=32, block=3, vocab=27, n_embd=10, n_hidden=200, seed=0):
-    """The makemore MLP of `makemore_setup` for engine `Value`: (table, layers, X, Y)."""
-    rng = random.Random(seed)
-    table = [[Value(rng.gauss(0.0, 1.0)) for _ in range(n_embd)] for _ in range(vocab)]
-    layers = generic_layers(Value, [block * n_embd, n_hidden, vocab], seed)
-    X = [[rng.randrange(vocab) for _ in range(block)] for _ in range(batch)]
-    Y = [rng.randrange(vocab) for _ in range(batch)]
-    return table, layers, X, Y
-
-
-def generic_makemore_step(Value, table, layers, X, Y, lr=0.1):
-    """Forward (embedding, tanh layer, linear layer), cross-entropy with the max-shifted logits, backward,
-    SGD. Returns the loss (a float)."""
-    hidden, out = layers
-    losses = []
-    for context, target in zip(X, Y):
-        x = [v for i in context for v in table[i]]
-        h = [Value.dot(w, x, b).tanh() for w, b in hidden]
-        logits = [Value.dot(w, h, b) for w, b in out]
-        m = max(z.data for z in logits)
-        shifted = [z - m for z in logits]
-        losses.append(Value.logsumexp(shifted) - shifted[target])
-    loss = Value.sum(losses) * (1.0 / len(losses))
-    loss.backward()
-    generic_sgd(generic_parameters(layers) + [v for row in table for v in row], lr)
     return loss.data

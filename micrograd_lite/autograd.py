@@ -13,7 +13,7 @@ from .checks import short_repr
 from .compiler.rules import run_backward
 from .engine import Value, topological_order
 from .modes import enable_grad
-from .explain import on_paths
+from .graph import on_paths
 
 __all__ = ["grad", "hessian"]
 

@@ -12,7 +12,6 @@ rule applied to its whole ``.data`` vector at once, in place, with no per-parame
 import math
 
 from .checks import check_number, short_repr
-from .compiler.batched import ParameterVector
 from .engine import Value
 from .nn import Module
 
@@ -70,8 +69,10 @@ def _parameter_list(params, cls="SGD"):
     if isinstance(params, (str, bytes)) or not hasattr(params, "__iter__"):
         raise TypeError(f"{expected} {type(params).__name__} {short_repr(params)}")
     params = list(params)
-    for i, p in enumerate(params):  # before the dict below, which an unhashable item (a list) would break
-        if not isinstance(p, (Value, ParameterVector)):
+    # Before the dict below, which an unhashable item (a list) would break. A compiled step's ParameterVector
+    # (compiler.batched) is known by its class attribute `vector_parameter`: the compiler sits above this module.
+    for i, p in enumerate(params):
+        if not (isinstance(p, Value) or getattr(type(p), "vector_parameter", False)):
             raise TypeError(f"{cls} params: expected Values, but item {i} is {type(p).__name__} {short_repr(p)}")
     if not params:
         raise ValueError(f"{cls} params: got an empty parameter list; expected Values such as model.parameters()")

@@ -232,8 +232,8 @@ def test_compile_without_numpy_names_the_extra(names_file, monkeypatch):
 
 def test_the_readmes_explain_output_is_the_commands(capsys, monkeypatch):
     from pathlib import Path
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    section = readme[readme.index("### How a gradient reaches the embedding table: `--explain`"):]
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "gpt.md").read_text(encoding="utf-8")
+    section = readme[readme.index("How a gradient reaches the embedding table: `--explain`"):]
     shown = section[section.index("```text\n") + len("```text\n"):section.index("```\n", section.index("```text"))]
     monkeypatch.setenv("COLUMNS", "100")
     gpt.main(["--explain"])

@@ -1,9 +1,9 @@
-"""micrograd_lite.naming.display_name: one name per node for every printer (the trace, the page, check)."""
+"""micrograd_lite.explain.naming.display_name: one name per node for every printer (the trace, the page, check)."""
 
 from demos import mazur
 from micrograd_lite import Value, topological_order
 from micrograd_lite.explain import check, trace_backward
-from micrograd_lite.naming import MAX_LENGTH, display_name
+from micrograd_lite.explain.naming import MAX_LENGTH, display_name
 
 
 def test_labels_constants_and_ops():

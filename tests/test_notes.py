@@ -218,7 +218,7 @@ def test_unreadable_seeds_are_one_clear_line(tmp_path, capsys):
 
 def test_the_readme_counts_are_the_audits(records):
     from pathlib import Path
-    text = " ".join((Path(notes.__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    text = " ".join((Path(notes.__file__).resolve().parents[1] / "docs" / "checking.md").read_text(encoding="utf-8").split())
     verdicts, kinds = notes.summary(records)
     assert (f"{len(records)} records: {verdicts['given']} numbers that define the networks, {verdicts['correct']} "
             f"correct, {verdicts['truncated']} truncated, {verdicts['rounding']} that differ only") in text

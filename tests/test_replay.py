@@ -1,11 +1,11 @@
-"""micrograd_lite.replay: a replayed graph has the original's values and gradients (random DAGs of every
+"""micrograd_lite.explain.replay: a replayed graph has the original's values and gradients (random DAGs of every
 op), substitutions change exactly what they replace, and bad substitutes or ops are named in the error."""
 
 import pytest
 from hypothesis import given
 
 from micrograd_lite import Value, topological_order
-from micrograd_lite.replay import replay
+from micrograd_lite.explain.replay import replay
 from test_properties import cases
 
 

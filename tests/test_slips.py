@@ -1,4 +1,4 @@
-"""micrograd_lite.slips (explain.check): verdicts to the printed digits, every kind of slip detected on the
+"""micrograd_lite.explain.check (explain/checker.py) and its slip catalogue (explain.slips): verdicts to the printed digits, every kind of slip detected on the
 notes' two networks (Mazur's 2-2-2 and the truth-table net with the notes' printed weights), correct,
 rounded and truncated claims never flagged, and the errors for bad names and numbers."""
 
@@ -12,7 +12,8 @@ from hypothesis import given, strategies as st
 from demos import mazur, truth_table
 from micrograd_lite import Value, cross_entropy, no_grad, topological_order
 from micrograd_lite.explain import CheckReport, check, claim_value
-from micrograd_lite.slips import KINDS, agreement, significant_digits
+from micrograd_lite.explain.claims import agreement, significant_digits
+from micrograd_lite.explain.slips import KINDS
 from test_properties import cases
 
 sig = lambda x: 1 / (1 + math.exp(-x))
@@ -448,12 +449,13 @@ def test_the_table_is_at_least_60_columns_wide(monkeypatch):
 # ---- the cost: large families screened by first order, then re-evaluated by the engine ------------------------
 def test_on_the_moons_mlp_the_screened_families_still_find_the_slip(capsys):
     from benchmarks import check_cost
-    from micrograd_lite import slips
-    from micrograd_lite.replay import replay
+    from micrograd_lite.engine import topological_order
+    from micrograd_lite.explain import slips
+    from micrograd_lite.explain.replay import replay
     loss, claims = check_cost.workload(1)
-    params = {p.label: p for p in slips.topological_order(loss) if p.label and not p.parents}
+    params = {p.label: p for p in topological_order(loss) if p.label and not p.parents}
     assert len(params) == 337
-    order = slips.topological_order(loss)
+    order = topological_order(loss)
     assert 2 * len(params) > slips._ALWAYS and 2 * len(params) * len(order) > slips._WORK  # screened
     a, b = params["layers.1.neurons.4.w.2"], params["layers.1.neurons.4.w.3"]
     p = params["layers.0.neurons.5.w.0"]
@@ -474,7 +476,7 @@ def test_on_the_moons_mlp_the_screened_families_still_find_the_slip(capsys):
 
 def test_the_readme_example_is_what_check_prints_at_100_columns():
     from pathlib import Path
-    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[1] / "docs" / "checking.md").read_text(encoding="utf-8")
     start = text.index('print(check(n["E_total"], {"net_h1": "0.44"')
     block = text[text.index("```\n", text.index("```\n", start) + 4) + 4:]
     block = block[:block.index("```")].rstrip("\n")
@@ -485,7 +487,7 @@ def test_the_readme_example_is_what_check_prints_at_100_columns():
 
 
 def test_many_slips_reproducing_one_number_are_each_possibly_a_coincidence(net):
-    from micrograd_lite import slips
+    from micrograd_lite.explain import slips
     _, n = net
     r = check(n["E_total"], {"net_h2": "0,5"})  # the notes' 004 line 27: one printed digit
     causes = r["net_h2"].causes
@@ -529,15 +531,15 @@ def test_a_decimal_point_moved_in_any_leaf_is_found_by_hand_numbers(leaf, factor
 def test_the_readme_states_the_searchs_budgets():
     from pathlib import Path
     from benchmarks import check_cost
-    from micrograd_lite import slips
-    text = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    from micrograd_lite.explain import slips
+    text = " ".join((Path(__file__).resolve().parents[1] / "docs" / "checking.md").read_text(encoding="utf-8").split())
     assert (slips._ALWAYS, slips._WORK, slips._KEEP, slips._GROUP, slips._NEIGHBOURS, slips.CROWD) == (32, 50_000, 2, 16, 2, 6)
     assert ("a family of more than 32 replays of a gradient or a step that would cost more than 50,000 node "
             "evaluations is screened") in text and "and the 2 nearest, are replayed" in text
     assert "more than 16 leaves (a wide layer's weights) `renumbered` swaps each with its next two" in text
     assert "when 6 or more different slips reproduce the number" in text
     loss, claims = check_cost.workload(4)
-    assert len(slips.topological_order(loss)) == 969 and len(claims) == 10
+    assert len(topological_order(loss)) == 969 and len(claims) == 10
     assert "on 4 points, 969 nodes" in text and "`python -m benchmarks.check_cost --reps 5`" in text
 
 
@@ -572,7 +574,7 @@ def test_on_random_graphs_check_never_raises_and_never_flags_a_right_number(data
 def test_slip_values_lists_what_each_slip_makes_of_a_gradient():
     """`slip_values` (the exercise page's source) gives, per node, the catalogue's numbers for d root / d node:
     the sign slip is minus the engine's gradient; the engine's own value is never listed."""
-    from micrograd_lite.slips import slip_values
+    from micrograd_lite.explain import slip_values
     w, x = Value(0.4, label="w"), Value(0.5, label="x")
     h = (w * x).tanh()
     h.label = "h"

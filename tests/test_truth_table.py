@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from demos import truth_table as tt
+from demos.truth_table_net import NOTES_WEIGHTS
 from micrograd_lite import cross_entropy
 from micrograd_lite.gradcheck import numerical_grad
 
@@ -183,10 +184,10 @@ def test_bad_context_is_a_usage_error(capsys):
 
 
 def test_notes_weights_give_the_notes_example():
-    from micrograd_lite.slips import agreement
+    from micrograd_lite.explain.claims import agreement
     net = tt.notes_net()
     tb = tt.example_tables(net, tt.NOTES_CONTEXT, "and")
-    assert [row for row in tb["HW"]] == [[float(x) for x in row] for row in tt.NOTES_WEIGHTS["HW"]]
+    assert [row for row in tb["HW"]] == [[float(x) for x in row] for row in NOTES_WEIGHTS["HW"]]
     assert all(agreement(t, v) for t, v in zip(["0.51", "0.49"], tb["PRED"]))
     assert all(agreement(t, v) for t, v in zip(["-0.49", "0.49"], tb["ErrS"]))
 

@@ -27,7 +27,8 @@ import math
 import os
 
 from micrograd_lite import Value, topological_order
-from micrograd_lite.explain import _denominator, trace_backward
+from micrograd_lite.explain import slip_values, slips, trace_backward
+from micrograd_lite.explain.naming import denominator
 
 from .graph import MAX_NODES, _number, check_size, draw_dot
 from .render import pipe
@@ -365,7 +366,7 @@ def _backward_steps(trace, ids, graded):
         set_ += [[ids[e.parent], "grad", f"grad {_number(e.running)}"] for e in s.edges if e.parent in graded]
         steps.append({
             "status": f"step {k} / {len(trace)}: {s.name} = {s.op}({', '.join(e.name for e in s.edges)}), "
-                      f"∂{trace.names[trace.root]}/∂{_denominator(s.node, s.name)} = {_number(s.upstream)}",
+                      f"∂{trace.names[trace.root]}/∂{denominator(s.node, s.name)} = {_number(s.upstream)}",
             "detail": trace.format_step(s, significant=4),
             "set": set_,
             "nodes": [ids[s.node], f"{ids[s.node]}_op"],
@@ -382,15 +383,13 @@ def _exercise(trace, ids, params):
     """The exercise's data: a question per step (the gradient it reveals), then one per parameter, each with
     the engine's value and the slips of `check`'s catalogue that give another number; "hidden": the parameters,
     whose grads the page hides until they are answered."""
-    from micrograd_lite import slips  # the catalogue lives there; explain.check is its public face
-
     root, names = trace.root, trace.names
     graph = set(trace.names)
     if params is None:
         leaves = [v for v in trace.names if not v.parents and v.label is not None]
     else:
         leaves = list(dict.fromkeys(v for v in params if v in graph and not v.parents))
-    slipped = slips.slip_values(root, [s.node for s in trace.steps] + leaves, params=leaves)
+    slipped = slip_values(root, [s.node for s in trace.steps] + leaves, params=leaves)
 
     def question(node, value):
         causes, seen = [], set()
@@ -401,7 +400,7 @@ def _exercise(trace, ids, params):
             seen.add((kind, sentence))
             causes.append([kind, sentence, slip])
         causes.sort(key=lambda c: slips.KINDS.index(c[0]))
-        return {"name": f"∂{names[root]}/∂{_denominator(node, names[node])}", "value": value,
+        return {"name": f"∂{names[root]}/∂{denominator(node, names[node])}", "value": value,
                 "shown": _number(value), "slips": causes, "node": ids[node]}
 
     return {"questions": [question(s.node, s.upstream) for s in trace.steps],

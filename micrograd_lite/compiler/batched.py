@@ -731,6 +731,8 @@ class ParameterVector:
     ``v.grad = 0.0`` (an optimizer's ``zero_grad()``) fills the gradient with that number in place; setting
     it to an array copies the array in (CompileError for another shape)."""
 
+    vector_parameter = True  # what the optimizers (optim, below the compiler) recognise it by
+
     def __init__(self, step):
         self.step = step
         self.data = step._vector([v.data for v in step.params])

@@ -11,7 +11,7 @@ terms every node of that signature fills with its own names (`backward_terms`).
 import math
 import sys
 
-from ..explain import on_paths
+from ..graph import on_paths
 from ..ops import OPS
 from .names import grad_name, label_comment, temporary
 from .rules import Accumulator, Branch, CompileError, Sym, explore, literal, run_backward, sym_log

@@ -14,25 +14,27 @@ Notation as in the seed notes (M. Mazur, "A Step by Step Backpropagation Example
 
 import heapq
 import math
-from collections import namedtuple
 
-from .engine import Value, topological_order
-from .naming import display_name
+from ..engine import Value, topological_order
+from ..graph import on_paths
+from .naming import denominator, display_name
 
-__all__ = ["local_derivatives", "on_paths", "chain_rule", "backward_source", "Path", "Breakdown", "TooManyPathsError",
-           "ChainRuleError", "trace_backward", "BackwardTrace", "TraceStep", "TraceEdge", "check", "CheckReport",
-           "CheckResult", "Cause", "claim_value"]
+__all__ = ["local_derivatives", "backpropagate", "chain_rule", "format_breakdown", "Path", "Breakdown", "TooManyPathsError", "ChainRuleError", "MAX_PATHS"]
+
 
 MAX_PATHS = 100  # default cap on listed paths: past it a listing stops being an explanation
+
 
 
 class TooManyPathsError(ValueError):
     """More paths than `max_paths`; raised before any path is listed (they are counted, not enumerated)."""
 
 
+
 class ChainRuleError(RuntimeError):
     """The paths' products do not add up to the gradient ``backward()`` computes: an op whose backward
     function is not linear in the upstream gradient, i.e. a broken op."""
+
 
 
 def local_derivatives(node):
@@ -58,16 +60,35 @@ def local_derivatives(node):
             p.grad = g
 
 
-def on_paths(order, sources):
-    """The Values on some path from one of `sources` up to the root: a set holding the sources and every
-    node of `order` computed, directly or not, from one of them.
 
-    `order`: a root's graph in topological order (`topological_order(root)`); `sources`: Values of it."""
-    marked = set(sources)
-    for node in order:  # parents come first, so one pass sees every dependency
-        if any(p in marked for p in node.parents):
-            marked.add(node)
-    return marked
+def backpropagate(order, source, local, *, override=None, on_node=None):
+    """``{node: d source / d node}``: the chain rule run once, from `source` down, over given local derivatives.
+    The one backward loop of `explain`: the trace records it (`trace.trace_backward`), the checker runs it with
+    a slip in it (`worlds._Context.grads_with`).
+
+    `order`: a graph in topological order (`topological_order(root)`, `source` one of its nodes); `local`:
+    ``{node: [(parent, d node / d parent), ...]}`` for its interior nodes (`local_derivatives`' lists).
+    Nodes are visited as ``backward()`` visits them (reverse topological order), those below `source` only;
+    d source / d source = 1. `override`: ``{node: f(parent, local) -> local}``, changing some local
+    derivatives (a learner's slip). `on_node(node, upstream, edges)`, if given, is called after each visited
+    interior node with its upstream gradient and, per distinct parent, ``(parent, local, contribution,
+    running)``: the parent's running gradient after this node's contribution."""
+    g = {source: 1.0}
+    override = override or {}
+    for node in reversed(order):
+        if node not in g or not node.parents:
+            continue
+        upstream, change = g[node], override.get(node)
+        edges = []
+        for parent, d in local[node]:
+            if change:
+                d = change(parent, d)
+            contribution = upstream * d
+            g[parent] = g.get(parent, 0.0) + contribution
+            edges.append((parent, d, contribution, g[parent]))
+        if on_node is not None:
+            on_node(node, upstream, edges)
+    return g
 
 
 class Path:
@@ -86,6 +107,7 @@ class Path:
 
     def __repr__(self):
         return f"Path({len(self.factors)} factors, product={self.product!r})"
+
 
 
 class Breakdown:
@@ -109,6 +131,7 @@ class Breakdown:
 
     def __repr__(self):
         return f"Breakdown({len(self.paths)} paths, gradient={self.gradient!r})"
+
 
 
 def chain_rule(root, leaf, *, through="labelled", max_paths=MAX_PATHS):
@@ -175,6 +198,7 @@ def chain_rule(root, leaf, *, through="labelled", max_paths=MAX_PATHS):
     return breakdown
 
 
+
 def format_breakdown(b, decimals=6):
     """The breakdown as the notes write it (a str), numbers with `decimals` places, negatives in brackets.
 
@@ -203,86 +227,13 @@ def format_breakdown(b, decimals=6):
     return "\n".join(lines)
 
 
-def backward_source(root, params=(), decimals=6):
-    """The backward pass of `root`'s graph as straight-line Python (a str): what `micrograd_lite.compile`
-    generates, for a graph already built, with this graph's numbers in comments.
-
-    Forward: one statement per op, named after labels (``out_h1 = sigmoid(net_h1)  # 0.593270``). Backward:
-    for each op, as ``backward()`` visits them, a comment naming the forward line and one statement per
-    chain-rule term (``grad_w5 += out_h1 * grad_net_o1  # 0.082167``: the variable's value after the line).
-    The terms are the engine's backward closures run on symbols, so the code is what ``backward()`` computes.
-
-    Variables (differentiated with respect to): the leaves in `params` (e.g. ``model.parameters()``;
-    unlabelled ones are named p<index>) or, when `params` is empty, the labelled leaves. Every other leaf is
-    a constant: a number, or a named line (``i1 = 0.05``) when it has a label. `decimals`: digits in the
-    comments. Raises TypeError when `root` is not a Value, ValueError when it is a leaf or no leaf is a
-    variable (nothing to differentiate with respect to: label the leaves or pass params), and
-    `compiler.CompileError` for an op the compiler does not know."""
-    from .compiler.codegen import backward_statements, forward_statements
-    from .compiler.names import grad_name, label_comment, temporary
-    from .compiler.runtime import NAMESPACE, logsumexp
-    from .compiler.trace import CONSTANT, OP, PARAMETER, Trace
-
-    if not isinstance(root, Value):
-        raise TypeError(f"backward_source: root must be a Value, got {type(root).__name__} {root!r}")
-    if not root.parents:
-        raise ValueError(f"backward_source: root {root!r} is a leaf; there is no backward pass to show")
-    order = topological_order(root)
-    chosen = set(params)
-    variable = (lambda n: n in chosen) if chosen else (lambda n: n.label is not None)
-    kind = {n: OP if n.parents else PARAMETER if variable(n) else CONSTANT for n in order}
-    t = Trace(root, order, kind, [], ())
-    if not t.params:
-        raise ValueError("backward_source: no leaf is a variable (labelled, or in params): label the leaves "
-                         "to differentiate with respect to, or pass params=model.parameters()")
-    names = t.names
-    env = dict(NAMESPACE)
-    for n in order:
-        env[names[n]] = n.data
-        if n.op == "logsumexp":  # the forward temporaries its backward reads
-            _, es, s = logsumexp(tuple(p.data for p in n.parents))
-            env[temporary(names[n], "es")], env[temporary(names[n], "s")] = es, s
-    num = lambda x: f"{x:.{decimals}f}" if x == 0 or 10.0 ** -decimals <= abs(x) < 1e6 else f"{x:.{decimals}e}"
-    fwd = forward_statements(t)
-    width = max(len(s) for _, s in fwd)
-    out = [f"# {names[n]}: label {label_comment(n.label)}" for n in order
-           if n.label is not None and names[n] != n.label]  # a label is never code, only a comment
-    out += ["# forward (values of this graph)"]
-    out += [f"{names[n]} = {num(n.data)}" for n in order if not n.parents and (n in t.params or n.label is not None)]
-    out += [f"{s.ljust(width)}  # {num(n.data)}" for n, s in fwd]
-    out += ["", "# backward: the chain rule through each forward line, in the order backward() runs them",
-            f"{grad_name(names[root])} = 1.0"]
-    env[grad_name(names[root])] = 1.0
-    for comment, lines in backward_statements(t, fwd, params_defined=False):
-        out.append(f"# backward of: {comment}")
-        for group in _statements(lines):
-            exec("\n".join(group), env)  # noqa: S102 (our own generated code, on this graph's numbers)
-            target = group[-1].split()[0] if len(group) == 1 else None
-            if target is not None and target in env:
-                out.append(f"{group[0].ljust(width)}  # {num(env[target])}")
-            else:  # a branch: the values its targets end with
-                out += group
-                targets = dict.fromkeys(line.split()[0] for line in group if line.lstrip().startswith("grad_"))
-                out.append("# now " + ", ".join(f"{g} = {num(env[g])}" for g in targets))
-    return "\n".join(out) + "\n"
-
-
-def _statements(lines):
-    """`lines` of source grouped into top-level statements (an if with its branches is one group)."""
-    groups = []
-    for line in lines:
-        if groups and (line.startswith(" ") or line.startswith(("elif ", "else:"))):
-            groups[-1].append(line)
-        else:
-            groups.append([line])
-    return groups
-
 
 # ---- helpers ------------------------------------------------------------------------------------------------
 def _names(order):
-    """Node -> printed name: its label, else its op and its position in the topological order (``tanh#7``)."""
-    return {node: node.label if node.label is not None else f"{node.op or 'leaf'}#{i}"
-            for i, node in enumerate(order)}
+    """Node -> printed name (`naming.display_name`; an op over operands bracketed, to read as one symbol
+    after ∂: ``∂(x·2)/∂x``)."""
+    return {node: denominator(node, display_name(node)) for node in order}
+
 
 
 def _stops(through, on_path, root, leaf):
@@ -303,6 +254,7 @@ def _stops(through, on_path, root, leaf):
     return (chosen | {root, leaf}) & on_path if on_path else set()
 
 
+
 def _preorder(root):
     """Node -> rank in a depth-first walk from `root` taking operands in order (each node at its first visit)."""
     rank = {}
@@ -313,6 +265,7 @@ def _preorder(root):
             rank[node] = len(rank)
             stack.extend(reversed(node.parents))
     return rank
+
 
 
 def _segment(start, stops, local, index):
@@ -336,6 +289,7 @@ def _segment(start, stops, local, index):
     return out
 
 
+
 def _count_paths(root, leaf, stops, segments, index):
     """Number of stop-to-stop paths from root to leaf, by dynamic programming (parents first)."""
     if root not in stops:
@@ -345,6 +299,7 @@ def _count_paths(root, leaf, stops, segments, index):
         if s is not leaf:
             count[s] = sum(count.get(t, 0) for t in segments[s])
     return count[root]
+
 
 
 def _enumerate(root, leaf, segments):
@@ -375,6 +330,7 @@ def _enumerate(root, leaf, segments):
     return out
 
 
+
 def _engine_gradient(root, leaf, order):
     """d root / d leaf by ``root.backward()``, leaving every grad in the graph as it was."""
     saved = [n.grad for n in order]
@@ -388,6 +344,7 @@ def _engine_gradient(root, leaf, order):
             n.grad = g
 
 
+
 def _check(b):
     total, g = b.total(), b.gradient
     if math.isnan(total) and math.isnan(g) or total == g:
@@ -398,125 +355,3 @@ def _check(b):
     raise ChainRuleError(
         f"chain_rule: the {len(b.paths)} paths from {b.names[b.root]} to {b.names[b.leaf]} sum to {total!r} "
         f"but backward() gives {g!r}")
-
-
-# ---- the backward pass, step by step ------------------------------------------------------------------------
-TraceStep = namedtuple("TraceStep", "node name op upstream edges")
-TraceStep.__doc__ = """One closure run of ``backward()``: `node` (the Value), its printed `name`, its `op`, the `upstream`
-gradient d root/d node when its closure runs, and `edges`, a list of `TraceEdge`, one per distinct parent."""
-TraceEdge = namedtuple("TraceEdge", "parent name local contribution running")
-TraceEdge.__doc__ = """One parent of a step: the `parent` Value, its printed `name`, the `local` derivative d node/d parent
-(from `local_derivatives`), the `contribution` upstream x local, and the parent's `running` gradient after it."""
-
-
-class BackwardTrace:
-    """The result of `trace_backward`: ``root``, ``steps`` (a list of `TraceStep`, in the order ``backward()``
-    runs the closures), ``grads`` ({node: d root/d node}, the last running gradients) and ``names`` (node ->
-    printed name). Iterating gives the steps; ``str(trace)`` prints them in the notes' notation."""
-
-    __slots__ = ("root", "steps", "grads", "names", "constants")
-
-    def __init__(self, root, steps, grads, names, constants=frozenset()):
-        self.root, self.steps, self.grads, self.names = root, steps, grads, names
-        self.constants = constants  # the leaves printed as numbers, with no gradient line
-
-    def __iter__(self):
-        return iter(self.steps)
-
-    def __len__(self):
-        return len(self.steps)
-
-    def __repr__(self):
-        return f"BackwardTrace({len(self.steps)} steps, root={self.names[self.root]!r})"
-
-    def format(self, decimals=6, width=None):
-        """One block per step (`format_step`), numbered from 1; `width` as `format_step`."""
-        return "\n".join(f"{i}. {self.format_step(s, decimals, width and width - len(str(i)) - 2)}"
-                         for i, s in enumerate(self.steps, 1))
-
-    def format_step(self, step, decimals=6, width=None, significant=None):
-        """One step (a `TraceStep` of this trace) as a str: the node, its op and upstream gradient, then one line
-        per parent, ``∂root/∂parent += ∂root/∂node × ∂node/∂parent = upstream × local = contribution  → running``.
-        A constant parent (an unlabelled leaf: a number) gets no line: it has no gradient to ask about.
-        `width`: wrap each parent's line at ``=`` signs to lines of at most that many characters (None: no
-        wrapping); continuation lines are indented under the first. `significant`: print numbers with that
-        many significant digits (``.4g``, as `viz` pictures do) instead of `decimals` places."""
-        spec = f".{decimals}f" if significant is None else f".{significant}g"
-        num = lambda x: format(x, spec) if x >= 0 else f"({format(x, spec)})"
-        r, s = self.names[self.root], step
-        d = lambda node: _denominator(node, self.names[node])
-        parents = ", ".join(e.name for e in s.edges)
-        lines = _wrap([("", f"{s.name} = {s.op}({parents}):"), ("  ", f"∂{r}/∂{d(s.node)} = {num(s.upstream)}")],
-                      width, "", "     ")
-        for e in s.edges:
-            if e.parent in self.constants:
-                continue
-            parts = [("", f"∂{r}/∂{d(e.parent)} += ∂{r}/∂{d(s.node)}"), (" × ", f"∂{d(s.node)}/∂{d(e.parent)}"),
-                     (" = ", f"{num(s.upstream)} × {num(e.local)}"),
-                     (" = ", f"{num(e.contribution)}  → {num(e.running)}")]
-            lines += _wrap(parts, width, "     ", "         ")
-        return "\n".join(lines)
-
-    __str__ = format
-
-
-def _denominator(node, name):
-    """`name` as the denominator of ∂: bracketed when it is an unlabelled node's op over operands."""
-    if node.label is None and node.parents and not (name.endswith(")") and name[:1].isalpha()):
-        return f"({name})"
-    return name
-
-
-def _wrap(parts, width, indent, more):
-    """`parts` (``(separator, text)`` pairs, the first separator empty) joined on one line after `indent`, or,
-    with a `width`, on lines of at most `width` characters where they can be: a part that does not fit
-    starts a new line, indented by `more`, with its separator (a long name can still overflow)."""
-    line = indent + parts[0][1]
-    lines = []
-    for sep, text in parts[1:]:
-        if width is None or len(line) + len(sep) + len(text) <= width:
-            line += sep + text
-        else:
-            lines.append(line)
-            line = more + (sep.strip() + " " if sep.strip() else "") + text
-    return lines + [line]
-
-
-def trace_backward(root, params=None):
-    """The backward pass from `root`, step by step, as data: a `BackwardTrace`.
-
-    For each interior node in the order ``backward()`` runs its closure (reverse topological order), the op,
-    the upstream gradient, and for each distinct parent the local derivative (`local_derivatives`, read from
-    the op's own backward function), the contribution (upstream x local) and the parent's running gradient.
-    Every running gradient starts at 0 (as after ``zero_grad()``) and d root/d root = 1, so the last running
-    gradients (``trace.grads``) are what one ``root.backward()`` on zeroed grads gives. The graph's grads are
-    left as they were. Nodes are named by `micrograd_lite.naming.display_name`; an unlabelled leaf is a
-    constant (printed as its number, with no gradient line in `format_step`) unless it is in `params` (an
-    iterable of Values, e.g. ``model.parameters()``): then it is ``[parameter, data 0.3]``. Raises TypeError
-    when `root` is not a Value."""
-    if not isinstance(root, Value):
-        raise TypeError(f"trace_backward: root must be a Value, got {type(root).__name__} {root!r}")
-    order = topological_order(root)
-    names = {node: display_name(node) for node in order}
-    chosen = set(params or ())
-    constants = frozenset(n for n in order if not n.parents and n.label is None and n not in chosen)
-    for node in chosen & set(order):
-        if not node.parents and node.label is None:  # a parameter, not a number: say so
-            names[node] = f"[parameter, data {node.data:.4g}]"
-    grads = {node: 0.0 for node in order}
-    grads[root] = 1.0
-    steps = []
-    for node in reversed(order):
-        if not node.parents:
-            continue
-        upstream = grads[node]
-        edges = []
-        for parent, local in local_derivatives(node):
-            contribution = upstream * local
-            grads[parent] += contribution
-            edges.append(TraceEdge(parent, names[parent], local, contribution, grads[parent]))
-        steps.append(TraceStep(node, names[node], node.op, upstream, edges))
-    return BackwardTrace(root, steps, grads, names, constants)
-
-
-from .slips import Cause, CheckReport, CheckResult, check, claim_value  # noqa: E402  (slips imports explain lazily)

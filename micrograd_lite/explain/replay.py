@@ -1,6 +1,6 @@
 """Replay a graph: rebuild it node by node from its ops, with some nodes replaced, to re-evaluate it.
 
-`replay` is how `micrograd_lite.slips` asks "what would this derivation give if the learner had used 0.5
+`replay` is how the slip catalogue (`slips`) asks "what would this derivation give if the learner had used 0.5
 for 0.05, a neuron's net for its out, w3 for w2, the weights after the step?": it walks the graph in
 topological order and calls the public `Value` op named by each node's ``op`` on the replayed parents, so
 the new graph's values and its ``backward()`` are the engine's, under the substitution. Nothing of the
@@ -8,8 +8,9 @@ engine's internals is used: only ``op``, ``parents``, ``data`` and ``label``.
 """
 
 
-from .engine import Value, topological_order
-from .ops import OPS
+from ..engine import Value, topological_order
+from ..ops import OPS
+from .naming import display_name
 
 __all__ = ["replay"]
 
@@ -46,7 +47,7 @@ def replay(root, substitute=None):
         elif callable(rule):
             out = rule(parents, node)
             if not isinstance(out, Value):
-                raise TypeError(f"replay: the substitute for {_name(node)} returned {type(out).__name__} "
+                raise TypeError(f"replay: the substitute for {display_name(node)!r} returned {type(out).__name__} "
                                 f"{out!r}, not a Value")
             if id(out) in made:
                 new[node] = out
@@ -54,7 +55,7 @@ def replay(root, substitute=None):
         elif isinstance(rule, (int, float)) and not isinstance(rule, bool):
             out = Value(float(rule))
         else:
-            raise TypeError(f"replay: the substitute for {_name(node)} must be a number or a callable, "
+            raise TypeError(f"replay: the substitute for {display_name(node)!r} must be a number or a callable, "
                             f"got {type(rule).__name__} {rule!r}")
         if out.label is None:
             out.label = node.label
@@ -67,9 +68,5 @@ def _recompute(node, ps):
     """`node`'s op applied to the replayed parents `ps` (a list of Values)."""
     row = OPS.get(node.op)  # the op's row says how (ops.OPS)
     if row is None or (row.arity is not None and row.arity != len(ps)):
-        raise ValueError(f"replay: cannot replay op {node.op!r} with {len(ps)} parents (node {_name(node)})")
+        raise ValueError(f"replay: cannot replay op {node.op!r} with {len(ps)} parents (node {display_name(node)!r})")
     return row.replay(ps, node)
-
-
-def _name(node):
-    return repr(node.label) if node.label is not None else f"{node.op or 'leaf'} node {node!r}"

@@ -11,7 +11,7 @@ Display names are for people: two nodes may share one (two ``0.5`` constants); c
 (the compiler) makes its own.
 """
 
-__all__ = ["display_name", "MAX_LENGTH"]
+__all__ = ["display_name", "denominator", "MAX_LENGTH"]
 
 MAX_LENGTH = 32  # past this a name stops being read at a glance; deeper operands become …
 
@@ -53,5 +53,13 @@ def _name(node, depth):
 def _operand(node, depth):
     name = _name(node, depth)
     if node.label is None and node.parents and node.op in ("+", "-", "*", "/", "**") and name != "…":
+        return f"({name})"
+    return name
+
+
+def denominator(node, name):
+    """`name` (`node`'s display name) as the denominator of ∂: bracketed when it is an unlabelled node's op
+    over operands (``∂E/∂(w5·out_h1)``), as it is."""
+    if node.label is None and node.parents and not (name.endswith(")") and name[:1].isalpha()):
         return f"({name})"
     return name

@@ -1,0 +1,23 @@
+"""MkDocs hooks: the backward pages the docs embed, written with `viz.backward_page` into the built site.
+
+A page is generated, not committed, so it always shows the current engine and page code. It needs Graphviz's
+``dot`` (`make docs` and `make test` install it); without it the build fails with `viz`'s install hint.
+"""
+
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def on_post_build(config, **kwargs):
+    sys.path.insert(0, ROOT)
+    try:
+        from demos import mazur
+        from viz import backward_page
+    finally:
+        sys.path.remove(ROOT)
+    folder = os.path.join(config["site_dir"], "pages")
+    os.makedirs(folder, exist_ok=True)
+    p = mazur.make_params()
+    backward_page(mazur.forward(p)["E_total"], os.path.join(folder, "mazur.html"), params=p.values())
