@@ -114,15 +114,14 @@ def _split_at(join, ops, position, kind, min_part):
     for n in tail:  # the tail reads no part's node but the join its ends
         if n is not join and any(p in in_part for p in n.parents):
             return None
+    best = None  # the fewest shapes; of as many, the fewest nodes peeled
     for peel in range(3):
         found = _shapes(parts, peel, kind)
-        if found is not None:
-            break
-    else:
-        return None
-    shapes, slots = found
-    if 2 * len(shapes) > len(parts):
+        if found is not None and (best is None or len(found[0]) < len(best[1][0])):
+            best = peel, found
+    if best is None or 2 * len(best[1][0]) > len(parts):
         return None  # mostly distinct parts: a loop would save little
+    peel, (shapes, slots) = best
     # a leaf slot is read once when it holds the same leaf in every example of its shape and that leaf is
     # read per example nowhere; a constant slot is written in when its value is the same in every example
     per_example, once = set(), []
@@ -145,6 +144,8 @@ def _split_at(join, ops, position, kind, min_part):
                     changed = True
     if any(p in per_example for n in tail for p in n.parents):
         return None
+    if any(ok and slots[rep][s] in per_example for (rep, _), same in zip(shapes, once) for s, ok in enumerate(same)):
+        return None  # a constant node written in for one shape and read per example for another
     out = Split()
     out.join, out.parts, out.peel, out.shapes, out.slots, out.tail = join, parts, peel, shapes, slots, tail
     out.varying = [[s for s, ok in enumerate(same) if not ok] for same in once]
@@ -210,7 +211,6 @@ def generate(trace, sp, forward_statements, backward_block):
     shape_of = [0] * B
     exported = []
     for k, (rep, members) in enumerate(sp.shapes):
-        position = {n: i for i, n in enumerate(bodies[rep])}
         wanted = set()
         for b in members:
             shape_of[b] = k
@@ -218,7 +218,6 @@ def generate(trace, sp, forward_statements, backward_block):
             readers = peeled[b] or [sp.join]
             wanted.update(mine[p] for n in readers for p in n.parents if p in mine)
         exported.append(sorted(wanted))
-        del position
     out = ["def step(P, X, backward=True):"]
     out += [f"    {names[p]} = P[{pindex[p]}].data" for p in once_params]
     once_inputs = {sp.slots[rep][s] for (rep, _), v in zip(sp.shapes, sp.varying)
@@ -253,7 +252,7 @@ def generate(trace, sp, forward_statements, backward_block):
     out += [f"    {s}" for _, s in forward_statements(trace, sp.tail)]
     loss = names[trace.root]
     out += ["    if not backward:", f"        return {loss}"]
-    out.append("    # backward: the join and what follows, each example's last nodes, then its body, last example first")
+    out.append("    # backward: the join and what follows, each example's last nodes, then the bodies, last first")
     out += [f"    {grad_name(names[p])} = P[{pindex[p]}].grad" for p in once_params]
     out.append(f"    _G = [P[_i].grad for _i in {tuple(pindex[p] for p in varying_params)!r}]")
     out.append(f"    {grad_name(loss)} = 1.0")
