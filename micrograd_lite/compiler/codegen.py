@@ -232,7 +232,9 @@ def generate(trace, return_locals=False):
     to its ``.grad`` and returns the loss (with `return_locals`, its variables instead: a dict name ->
     float, for ``compile(check=True)``); ``forward(P, X)`` returns the loss: it is ``step(P, X, False)``,
     which stops before the backward pass (the forward is written once). A backward block's comment quotes
-    the forward line it differentiates when that line is short, else names the node."""
+    the forward line it differentiates when that line is short, else names the node. A graph of repeated
+    parts (`repeat.split`) is written once per shape, in loops (`repeat.generate`), except with
+    `return_locals`."""
     names = trace.names
     labels = [f"# {names[n]}: label {label_comment(n.label)}" for n in trace.order
               if n.label is not None and names[n] != n.label]  # a label is never code, only a comment
