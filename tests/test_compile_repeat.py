@@ -199,3 +199,39 @@ def test_random_batch_graphs_loop_to_the_straight_line_steps_bits_and_the_engine
     (loss, grads), (loss2, grads2) = results
     assert bits(loss) == bits(loss2) and [bits(g) for g in grads] == [bits(g) for g in grads2]
     assert close(loss, want[0]) and all(close(g, h) for g, h in zip(grads, want[1]))
+
+
+def test_a_peeled_end_reading_a_node_whose_gradient_starts_inside_a_branch_keeps_its_signed_zeros(always):
+    w = [Value(-0.7), Value(-0.4), Value(-1.3)]
+
+    def fn():
+        ends = []
+        for x, t in ((0.5, 0), (1.5, 1), (2.0, 1), (0.25, 0), (1.0, 0), (3.0, 1)):
+            u = [w[k] * x for k in range(3)]  # all negative: every relu is off, s is 0.0
+            s = Value.sum([v.relu() for v in u])  # u[k]'s gradient starts in the relu's branch, at 0.0
+            ends.append(s * u[t] * -1.0)  # reads u[t], t depending on the example: u[t]'s gradient is -0.0
+        return Value.sum(ends)
+    split = repeat.split(trace(fn, ()))
+    assert split is not None and split.peel == 2 and len(split.shapes) == 1
+    looped, plain = compile(fn), straight_line(fn)
+    assert "for _b in" in looped.source
+    start = [-0.0] * len(w)  # -0.0 + 0.0 is 0.0: the sign of a zero gradient shows in .grad
+    want, got, straight = engine(fn, w, start), run(looped, w, start), run(plain, w, start)
+    assert [bits(g) for g in want[1]] == [bits(0.0)] * 3  # -0.0 had the relu branches started at -0.0
+    assert [bits(g) for g in got[1]] == [bits(g) for g in straight[1]] == [bits(g) for g in want[1]]
+    assert bits(got[0]) == bits(straight[0]) == bits(want[0])
+
+
+def test_the_benchmarks_makemore_batch_loops_at_the_default_thresholds_with_the_engines_bits():
+    from benchmarks import workloads
+    emb, hidden, out, opt, X, Y = workloads.makemore_setup(n_hidden=50)  # benchmarks.compiled --quick
+
+    def fn():
+        return cross_entropy([out(hidden(x)) for x in emb.lookup(X)], Y)
+    split = repeat.split(trace(fn, ()))
+    assert split is not None and len(split.parts) == 32 and len(split.shapes) <= 8
+    step = compile(fn)
+    assert "for _b in" in step.source
+    start = [0.25] * len(opt.params)
+    want, got = engine(fn, opt.params, start), run(step, opt.params, start)
+    assert bits(got[0]) == bits(want[0]) and [bits(g) for g in got[1]] == [bits(g) for g in want[1]]
