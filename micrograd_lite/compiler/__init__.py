@@ -4,6 +4,8 @@
 statement per op forward and one per chain-rule term backward (`codegen`), and compiles it. The backward
 statements are the engine's own backward closures run on symbolic stand-ins (`rules`), once per op
 signature, their terms then filled with each node's names: no derivative is written here a second time.
+A batch of repeated per-example parts is written once per shape and run in a loop (`repeat`), with the same
+numbers.
 """
 
 import builtins

@@ -13,6 +13,7 @@ import sys
 
 from ..graph import on_paths
 from ..ops import OPS
+from . import repeat
 from .names import grad_name, label_comment, temporary
 from .rules import Accumulator, Branch, CompileError, Sym, explore, literal, run_backward, sym_log
 from .trace import CONSTANT, INPUT, OP
@@ -62,10 +63,11 @@ def _operand(node, trace):
     return trace.names[node]
 
 
-def forward_statements(trace):
-    """[(node, statement)] for every op node of `trace`, in order: ``out_h1 = sigmoid(net_h1)``."""
+def forward_statements(trace, nodes=None):
+    """[(node, statement)] for every op node of `trace` (of `nodes`, a part of its order), in order:
+    ``out_h1 = sigmoid(net_h1)``."""
     out = []
-    for node in trace.order:
+    for node in trace.order if nodes is None else nodes:
         if trace.kind[node] != OP:
             continue
         a = [_operand(p, trace) for p in node.parents]
@@ -179,6 +181,17 @@ def backward_statements(trace, forward=None, params_defined=True, blocks_of=Fals
     return blocks
 
 
+def backward_block(trace, nodes, defined, needed, templates):
+    """The lines of the chain rule through `nodes` (op nodes of `trace`, in order) in reverse order, as
+    `backward_statements` writes them, without comments; `defined` (a set, updated) holds the nodes whose
+    gradient variable is already defined."""
+    lines = []
+    for node in reversed(nodes):
+        if node in needed and trace.kind[node] == OP:
+            _emit(backward_terms(node, trace, needed, templates), trace.names, defined, lines, "")
+    return lines
+
+
 def _targets(tree):
     if isinstance(tree, Branch):
         return _targets(tree.then) + _targets(tree.otherwise)
@@ -219,10 +232,18 @@ def generate(trace, return_locals=False):
     to its ``.grad`` and returns the loss (with `return_locals`, its variables instead: a dict name ->
     float, for ``compile(check=True)``); ``forward(P, X)`` returns the loss: it is ``step(P, X, False)``,
     which stops before the backward pass (the forward is written once). A backward block's comment quotes
-    the forward line it differentiates when that line is short, else names the node."""
+    the forward line it differentiates when that line is short, else names the node. A graph of repeated
+    parts (`repeat.split`) is written once per shape, in loops (`repeat.generate`), except with
+    `return_locals`."""
     names = trace.names
     labels = [f"# {names[n]}: label {label_comment(n.label)}" for n in trace.order
               if n.label is not None and names[n] != n.label]  # a label is never code, only a comment
+    parts = None if return_locals else repeat.split(trace)
+    if parts is not None:
+        needed, templates = needs_grad(trace), {}
+        return "\n".join(labels) + "\n" + repeat.generate(
+            trace, parts, forward_statements,
+            lambda t, nodes, defined: backward_block(t, nodes, defined, needed, templates))
     out = labels + ["def step(P, X, backward=True):"]
     for i, p in enumerate(trace.params):
         out.append(f"    {names[p]} = P[{i}].data")
