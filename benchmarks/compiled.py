@@ -1,6 +1,6 @@
 """Benchmark `micrograd_lite.compile` against the engine on the same training steps, in one process.
 
-Run: ``python -m benchmarks.compiled`` (about a minute: compiling the makemore graph dominates), ``--quick``
+Run: ``python -m benchmarks.compiled`` (a few seconds to a minute, with the load), ``--quick``
 for fewer repetitions and a smaller makemore model.
 
 Steps (`workloads`): micrograd's moons demo (MLP(2, [16, 16, 1]) relu, 100 points, SVM loss + 1e-4 L2; the
