@@ -50,11 +50,12 @@ def _inventory(site):
 
 
 def test_the_site_builds_strictly_with_every_page(site):
-    for page in ("index.html", "api/engine/index.html", "api/explain/index.html", "tutorial/index.html",
+    for page in ("index.html", "api/engine.html", "api/explain.html", "tutorial.html", "pictures.html",
                  "pages/mazur.html"):
         assert (site / page).is_file(), page
     page = (site / "pages" / "mazur.html").read_text(encoding="utf-8")
     assert "E_total" in page and "<svg" in page  # the notes' network, drawn by dot into the page
+    assert 'src="pages/mazur.html"' in (site / "pictures.html").read_text(encoding="utf-8")  # embedded there
 
 
 def test_every_public_name_has_a_docstring_and_an_api_entry(site):
