@@ -48,8 +48,8 @@ from micrograd_lite import Adam, Embedding, Module, Value, cross_entropy, nn, no
 if not __package__:  # run as a script (python demos/gpt.py): make `demos` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from demos.cli import terminal_width, wrap  # noqa: E402
-from demos.makemore import (DataError, Diverged, _count, _positive_float, _positive_int, format_samples,  # noqa: E402
-                            load_words, split_words)
+from demos.makemore import (DataError, Diverged, _count, _positive_float, _positive_int, all_finite,  # noqa: E402
+                            format_samples, load_words, split_words)
 
 LETTERS = ascii_lowercase  # token i < 26 is LETTERS[i]
 BOS = 26                   # begins and ends every name
@@ -315,18 +315,27 @@ def train(model, words, steps, lr, rng, progress=True, log_every=LOG_EVERY, widt
     by `rng`), builds the graph of `model.loss`, backpropagates and takes an `Adam` step (betas (0.85, 0.99),
     eps 1e-8) at ``lr * (1 - k / steps)``. `progress`: a tqdm bar (stderr) as wide as the terminal. Every
     `log_every` steps (0: never) and after the last, prints a line (stdout, wrapped to `width` columns) with
-    the mean loss of the steps since the previous line. Returns the list of the steps' losses (floats)."""
+    the mean loss of the steps since the previous line. Returns the list of the steps' losses (floats). Raises
+    `Diverged` (from demos.makemore) when a loss is not finite (before that step's update) or an update makes
+    a parameter infinite or NaN."""
     order = list(words)
     rng.shuffle(order)
     opt = Adam(model.parameters(), lr=lr, betas=BETAS, eps=ADAM_EPS)
     losses = []
     bar = tqdm(range(steps), unit="step", disable=not progress, ncols=terminal_width())
     for k in bar:
-        loss = model.loss(encode(order[k % len(order)], model.block_size))
+        try:
+            loss = model.loss(encode(order[k % len(order)], model.block_size))
+        except OverflowError:  # a forward number past the float range: the weights have blown up
+            raise Diverged(k + 1, math.inf) from None
+        if not math.isfinite(loss.data):  # before the update: the model keeps the last finite step's weights
+            raise Diverged(k + 1, loss.data)
         opt.zero_grad()
         loss.backward()
         opt.lr = lr * (1.0 - k / steps)
         opt.step()
+        if not all_finite(model):
+            raise Diverged(k + 1, loss.data, update=True)
         losses.append(loss.data)
         bar.set_postfix_str(f"loss {loss.data:.4f}", refresh=False)
         if log_every and ((k + 1) % log_every == 0 or k + 1 == steps):
@@ -582,7 +591,10 @@ def main(argv=None):
         except Diverged as e:
             sys.exit(f"gpt: {e}; try a smaller --lr")
     else:
-        train(model, train_words, args.steps, args.lr, rng, progress=not args.no_progress, width=width)
+        try:
+            train(model, train_words, args.steps, args.lr, rng, progress=not args.no_progress, width=width)
+        except Diverged as e:
+            sys.exit(f"gpt: {e}; try a smaller --lr")
     seconds = time.perf_counter() - start
     # The split shuffled the names, so its first training names are a random sample of them; as many as dev
     # has keeps the evaluation as short as dev's (the whole training split would take eight times as long).

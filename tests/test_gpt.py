@@ -340,3 +340,22 @@ def test_the_progress_bar_fits_the_terminal(names_file, capsys, monkeypatch):
     frames = [frame for line in err.split("\n") for frame in line.split("\r") if frame.strip()]
     assert any("5/5" in frame for frame in frames)
     assert all(len(frame) <= 50 for frame in frames)
+
+
+def test_a_diverging_engine_run_is_a_one_line_error(names_file):
+    """`--lr 1e300` on the engine: the first update makes the weights blow up; training stops with one line
+    naming the step (it used to end in a traceback from sampling on NaN weights)."""
+    with pytest.raises(SystemExit) as exc:
+        gpt.main(["--data", str(names_file), "--lr", "1e300", "--steps", "5", "--n-embd", "4", "--n-head", "1",
+                  "--block-size", "4", "--no-progress"])
+    assert exc.value.code.startswith("gpt: training diverged at step ")
+    assert exc.value.code.endswith("; try a smaller --lr")
+
+
+def test_engine_train_stops_before_the_update_that_would_follow_a_nan_loss():
+    model = gpt.GPT(27, 1, 4, 1, 4, rng=random.Random(0))
+    model.sd["lm_head"][0][0].data = math.nan  # read at every position: every logit row has a NaN
+    before = [repr(p.data) for p in model.parameters()]
+    with pytest.raises(gpt.Diverged, match=r"^training diverged at step 1: the batch loss is nan$"):
+        gpt.train(model, ["emma"], 3, 0.01, random.Random(0), progress=False, log_every=0)
+    assert [repr(p.data) for p in model.parameters()] == before  # the step's update was not applied
