@@ -3,6 +3,7 @@
 breakdowns, the path cap and the consistency check."""
 
 import math
+import re
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -334,7 +335,7 @@ def test_backward_source_runs_to_the_engines_gradients(mazur_net):
 
     p, nodes = mazur_net
     src = backward_source(nodes["E_total"], decimals=9)
-    assert "grad_w1 = i1 * grad_net_h1               # 0.000438568" in src
+    assert re.search(r"\ngrad_w1 = i1 \* grad_net_h1 +# 0\.000438568\n", src)  # comments aligned to the longest line
     env = dict(NAMESPACE)
     exec(src, env)  # the listing is runnable Python: its gradients are backward()'s
     for k, v in p.items():
