@@ -125,6 +125,5 @@ def trace_backward(root, params=None):
                                [TraceEdge(p, names[p], d, c, running) for p, d, c, running in edges]))
 
     local = {node: local_derivatives(node) for node in order if node.parents}
-    grads = {node: 0.0 for node in order}  # every node of the graph is below the root: all are reached
-    grads.update(backpropagate(order, root, local, on_node=record))
+    grads = backpropagate(order, root, local, on_node=record)  # every node of the graph is below the root
     return BackwardTrace(root, steps, grads, names, constants)
