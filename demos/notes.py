@@ -124,12 +124,12 @@ class Audit:
         item = check(root, {claim: value}, lr=lr, params=self.params if root is self.E else None).items[0]
         self._from_check(seed, line, quote, claim, f"{value:.6g}", item, root, note, prefer)
 
-    def _from_check(self, seed, line, snippet, name, written, item, root, note, prefer):
+    def _from_check(self, seed, line, quote, claim, written, item, root, note, prefer):
         verdict, kinds, cause = item.verdict, [], ""
         if verdict in ("wrong", "truncated") and root is not self.E:
             # the truth-table net's weights are printed rounded: that explains a difference before any slip
             # does (with 2 printed digits, hundreds of candidate slips reproduce some numbers by chance)
-            witness = self.rounding_witness(root, name, item.written)
+            witness = self.rounding_witness(root, claim, item.written)
             if witness:
                 verdict, cause = "rounding", witness
         if verdict == "wrong":
@@ -146,7 +146,7 @@ class Audit:
             cause = f"{cause}. {note}" if cause else note
             if verdict == "wrong" and "structure" not in kinds and note.startswith("structure"):
                 kinds.append("structure")
-        self.add(seed=seed, line=line, quote=snippet, claim=name, written=written, engine=item.value, verdict=verdict,
+        self.add(seed=seed, line=line, quote=quote, claim=claim, written=written, engine=item.value, verdict=verdict,
                  kinds=kinds, cause=cause)
 
     def rounding_witness(self, root, name, written):
