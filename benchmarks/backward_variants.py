@@ -23,8 +23,8 @@ from micrograd_lite import engine
 _new = object.__new__
 
 
-class CellValue:
-    """``+`` and ``*`` with a per-node closure reading its operands and numbers from cells."""
+class _Leaf:
+    """What both variants share with the engine's `Value`: the same slots, a leaf made the same way."""
 
     __slots__ = ("data", "grad", "label", "parents", "op", "_backward")
 
@@ -35,6 +35,12 @@ class CellValue:
         self.parents = ()
         self.op = ""
         self._backward = None
+
+
+class CellValue(_Leaf):
+    """``+`` and ``*`` with a per-node closure reading its operands and numbers from cells."""
+
+    __slots__ = ()
 
     def __add__(self, other):
         def _backward(g):
@@ -58,30 +64,27 @@ class CellValue:
             node._backward(node.grad)
 
 
-def _node(data, parents, op, backward):
-    """As engine._node on its common path (the same stores), for CellValue."""
-    out = _new(CellValue)
-    out.data = data
-    out.grad = 0.0
-    out.label = None
-    out.parents = parents
-    out.op = op
-    out._backward = backward
-    return out
+def _node_maker(cls):
+    """The node constructor of variant `cls`: as engine._node on its common path (the same stores)."""
+    def node(data, parents, op, backward):
+        out = _new(cls)
+        out.data = data
+        out.grad = 0.0
+        out.label = None
+        out.parents = parents
+        out.op = op
+        out._backward = backward
+        return out
+    return node
 
 
-class SharedFunctionValue:
+_node = _node_maker(CellValue)
+
+
+class SharedFunctionValue(_Leaf):
     """``+`` and ``*`` with one shared backward function per op (`_add_backward`, `_mul_backward`)."""
 
-    __slots__ = ("data", "grad", "label", "parents", "op", "_backward")
-
-    def __init__(self, data):
-        self.data = float(data)
-        self.grad = 0.0
-        self.label = None
-        self.parents = ()
-        self.op = ""
-        self._backward = None
+    __slots__ = ()
 
     def __add__(self, other):
         return _shared_node(self.data + other.data, (self, other), "+", _add_backward)
@@ -109,13 +112,4 @@ def _mul_backward(node):
     b.grad += a.data * node.grad
 
 
-def _shared_node(data, parents, op, backward):
-    """As `_node`, for SharedFunctionValue."""
-    out = _new(SharedFunctionValue)
-    out.data = data
-    out.grad = 0.0
-    out.label = None
-    out.parents = parents
-    out.op = op
-    out._backward = backward
-    return out
+_shared_node = _node_maker(SharedFunctionValue)
