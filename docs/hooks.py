@@ -1,13 +1,22 @@
-"""MkDocs hooks: the backward pages the docs embed, written with `viz.backward_page` into the built site.
+"""MkDocs hooks: the home page is the README, and the backward pages the docs embed are written into the site.
 
-A page is generated, not committed, so it always shows the current engine and page code. It needs Graphviz's
-``dot`` (`make docs` and `make test` install it); without it the build fails with `viz`'s install hint.
+The home page (docs/index.md, a placeholder) is README.md itself, its links into docs/ made relative to the
+site, so the two cannot drift apart. A backward page is generated with `viz.backward_page`, not committed,
+so it always shows the current engine and page code. It needs Graphviz's ``dot`` (`make docs` and `make test`
+install it); without it the build fails with `viz`'s install hint.
 """
 
 import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def on_page_markdown(markdown, page, **kwargs):
+    if page.file.src_uri != "index.md":
+        return markdown
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        return f.read().replace("](docs/", "](")
 
 
 def on_post_build(config, **kwargs):

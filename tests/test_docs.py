@@ -53,6 +53,8 @@ def test_the_site_builds_strictly_with_every_page(site):
     for page in ("index.html", "api/engine.html", "api/explain.html", "tutorial.html", "pictures.html",
                  "pages/mazur.html"):
         assert (site / page).is_file(), page
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "Where an op lives" in home and 'href="setup.html"' in home  # the README, its links into the site
     page = (site / "pages" / "mazur.html").read_text(encoding="utf-8")
     assert "E_total" in page and "<svg" in page  # the notes' network, drawn by dot into the page
     assert 'src="pages/mazur.html"' in (site / "pictures.html").read_text(encoding="utf-8")  # embedded there
